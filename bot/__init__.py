@@ -1,0 +1,1 @@
+"""Patient-education Telegram bot on ankylosing spondylitis and muscle spasms."""

@@ -1,0 +1,188 @@
+"""Command line: ask, chat, check, kb, eval and run (``python -m bot COMMAND``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.core.evaluation import evaluate, format_miss, load_examples
+from bot.core.loader import KnowledgeBaseError
+from bot.core.responder import Reply, Responder
+
+
+def _load(kb: str | None) -> Responder:
+    try:
+        return Responder.from_directory(kb)
+    except KnowledgeBaseError as error:
+        _print_problems(error)
+        raise SystemExit(1) from None
+
+
+def _print_problems(error: KnowledgeBaseError) -> None:
+    print(f"The knowledge base has {len(error.problems)} problem(s):", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def reply_json(question: str, reply: Reply) -> dict[str, Any]:
+    """Return the JSON object ``ask --json`` prints for one question."""
+    return {
+        "question": question,
+        "kind": reply.kind,
+        "entry_id": reply.entry_id if reply.kind == "answer" else None,
+        "score": round(reply.score, 4),
+        "suggestions": list(reply.suggestions),
+        "related": list(reply.related),
+        "text": reply.text,
+    }
+
+
+def _print_reply(reply: Reply, out: TextIO) -> None:
+    print(reply.text, file=out)
+    if reply.options and reply.kind == "answer":
+        print(f"\n{reply.options_label}", file=out)
+        for number, option in enumerate(reply.options, start=1):
+            print(f"  {number}. {option.title}", file=out)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    responder = _load(args.kb)
+    if args.question == ["-"]:
+        questions: Sequence[str] = [line.rstrip("\r\n") for line in sys.stdin]
+    else:
+        questions = [" ".join(args.question)]
+    for index, question in enumerate(questions):
+        reply = responder.respond(question)
+        if args.json:
+            print(json.dumps(reply_json(question, reply), ensure_ascii=False), flush=True)
+        else:
+            if index:
+                print("\n---\n")
+            _print_reply(reply, sys.stdout)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    responder = _load(args.kb)
+    print(responder.kb.messages.welcome.strip())
+    print("\n(Type a question, a number to open a topic, or 'quit' to leave.)")
+    options: tuple[str, ...] = ()
+    while True:
+        try:
+            line = input("\nyou> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line.lower() in {"quit", "exit", "q"}:
+            return 0
+        if line.isdigit() and 1 <= int(line) <= len(options):
+            reply = responder.entry_reply(options[int(line) - 1])
+        else:
+            reply = responder.respond(line)
+        assert reply is not None
+        print()
+        print(reply.text)
+        options = tuple(o.entry_id for o in reply.options)
+        if reply.options:
+            print(f"\n{reply.options_label}")
+            for number, option in enumerate(reply.options, start=1):
+                print(f"  {number}. {option.title}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        responder = Responder.from_directory(args.kb)
+    except KnowledgeBaseError as error:
+        _print_problems(error)
+        return 1
+    kb = responder.kb
+    questions = sum(len(e.questions) for e in kb.entries)
+    print(
+        f"Knowledge base OK: {len(kb.entries)} entries in {len(kb.sections)} sections, "
+        f"{questions} example questions, {len(kb.synonyms)} synonym groups, "
+        f"{len(kb.red_flags.rules)} red-flag rules, {len(kb.smalltalk)} small-talk intents."
+    )
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    kb = _load(args.kb).kb
+    data = kb.model_dump(mode="json")
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for section in kb.sections:
+        print(section.heading)
+        for entry in kb.entries_in(section.heading):
+            print(f"  {entry.id:<36} {entry.title}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    responder = _load(args.kb)
+    if args.threshold is not None:
+        responder.threshold = args.threshold
+    examples = load_examples(args.file)
+    report = evaluate(responder, examples)
+    print(f"{args.file}: {len(examples)} labelled messages, threshold {responder.threshold}")
+    print(report.summary())
+    if report.misses and not args.quiet:
+        print(f"\nMisses ({len(report.misses)}):")
+        for miss in report.misses:
+            print("  " + format_miss(miss))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run
+
+    return run(kb=args.kb)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Patient-education bot on ankylosing spondylitis and muscle spasms.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_kb(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--kb", metavar="DIR", help="knowledge base folder (default: knowledge/)")
+        return p
+
+    ask = with_kb(sub.add_parser("ask", help="answer questions ('-' reads one per stdin line)"))
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("question", nargs="+", metavar="QUESTION")
+    ask.set_defaults(func=cmd_ask)
+
+    chat = with_kb(sub.add_parser("chat", help="talk to the bot in the terminal"))
+    chat.set_defaults(func=cmd_chat)
+
+    check = with_kb(sub.add_parser("check", help="validate the knowledge base"))
+    check.set_defaults(func=cmd_check)
+
+    kb = with_kb(sub.add_parser("kb", help="show the loaded knowledge base"))
+    kb.add_argument("--json", action="store_true", help="dump everything as JSON")
+    kb.set_defaults(func=cmd_kb)
+
+    ev = with_kb(sub.add_parser("eval", help="score a labelled question file"))
+    ev.add_argument("file", type=Path, metavar="FILE")
+    ev.add_argument("--threshold", type=float, help="override the confidence threshold")
+    ev.add_argument("--quiet", action="store_true", help="print the figures only")
+    ev.set_defaults(func=cmd_eval)
+
+    run = with_kb(sub.add_parser("run", help="start the Telegram bot"))
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code

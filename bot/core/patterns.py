@@ -1,0 +1,107 @@
+"""Phrase patterns for red flags and small talk, matched on words with small-typo tolerance.
+
+A pattern is a phrase of words; a trailing ``*`` on a word means "any word starting with
+this" (``numb*`` matches "numb" and "numbness"). Words of five letters or more also match
+with one typo ("brething", "sucidal*"), because people in distress type fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.core.text import words
+
+# Shortest pattern word that still matches with one typo; shorter ones must be exact.
+FUZZY_MIN_LENGTH = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PatternWord:
+    """One word of a pattern: the letters and whether it matches as a prefix."""
+
+    text: str
+    prefix: bool
+
+
+def compile_phrase(phrase: str) -> tuple[PatternWord, ...]:
+    """Turn ``"can't feel my leg*"`` into pattern words; apostrophes are dropped."""
+    compiled = []
+    for raw in phrase.split():
+        prefix = raw.endswith("*")
+        for index, word in enumerate(words(raw)):
+            compiled.append(PatternWord(word, prefix and index == len(words(raw)) - 1))
+    return tuple(compiled)
+
+
+class PhraseSet:
+    """A set of phrases that can be looked for in a message's words."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self.phrases = tuple(p for p in (compile_phrase(x) for x in phrases) if p)
+        pattern_words = {w for phrase in self.phrases for w in phrase}
+        self._exact = {w.text: w for w in pattern_words if not w.prefix}
+        self._fuzzy = sorted(
+            (w for w in pattern_words if not w.prefix and len(w.text) >= FUZZY_MIN_LENGTH),
+            key=lambda w: w.text,
+        )
+        self._fuzzy_texts = [w.text for w in self._fuzzy]
+        self._prefixes: dict[int, list[PatternWord]] = {}
+        for w in sorted((w for w in pattern_words if w.prefix), key=lambda w: w.text):
+            self._prefixes.setdefault(len(w.text), []).append(w)
+        self._by_first: dict[PatternWord, list[tuple[PatternWord, ...]]] = {}
+        for phrase in self.phrases:
+            self._by_first.setdefault(phrase[0], []).append(phrase)
+
+    def _word_matches(self, word: str) -> frozenset[PatternWord]:
+        found = set()
+        exact = self._exact.get(word)
+        if exact is not None:
+            found.add(exact)
+        if len(word) >= FUZZY_MIN_LENGTH - 1:
+            for _, _, index in process.extract(
+                word,
+                self._fuzzy_texts,
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=1,
+                limit=None,
+            ):
+                found.add(self._fuzzy[index])
+        for length, patterns in self._prefixes.items():
+            head = word[:length]
+            for pattern in patterns:
+                if head == pattern.text or (
+                    length >= FUZZY_MIN_LENGTH
+                    and len(word) >= length
+                    and DamerauLevenshtein.distance(head, pattern.text, score_cutoff=1) <= 1
+                ):
+                    found.add(pattern)
+        return frozenset(found)
+
+    def tag(self, message_words: Sequence[str]) -> list[frozenset[PatternWord]]:
+        """Return, for each message word, the pattern words it matches."""
+        cache: dict[str, frozenset[PatternWord]] = {}
+        tags = []
+        for word in message_words:
+            if word not in cache:
+                cache[word] = self._word_matches(word)
+            tags.append(cache[word])
+        return tags
+
+    def find(
+        self, tags: Sequence[frozenset[PatternWord]]
+    ) -> list[tuple[int, tuple[PatternWord, ...]]]:
+        """Return (start, phrase) for every occurrence of every phrase in the tagged words."""
+        hits = []
+        for start, matched in enumerate(tags):
+            for first in matched:
+                for phrase in self._by_first.get(first, ()):
+                    size = len(phrase)
+                    if start + size <= len(tags) and all(
+                        phrase[k] in tags[start + k] for k in range(1, size)
+                    ):
+                        hits.append((start, phrase))
+        return hits

@@ -1,0 +1,245 @@
+"""Decide what to say to one message: the single entry point shared by Telegram and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bot.core.loader import KnowledgeBaseError, Problem, load_knowledge_base
+from bot.core.matcher import Document, Match, Matcher
+from bot.core.models import Entry, KnowledgeBase
+from bot.core.safety import Triage
+from bot.core.smalltalk import SmallTalk
+from bot.core.text import Analyzer, words
+
+Kind = Literal["answer", "fallback", "urgent", "smalltalk"]
+
+# Below this score the bot says it does not know rather than risk a wrong answer.
+# Chosen on tests/data/labelled.yaml with `python -m bot eval` (see README).
+DEFAULT_THRESHOLD = 0.62
+# Topics scoring below this are too far off to offer as "closest topics".
+SUGGESTION_FLOOR = 0.2
+MAX_SUGGESTIONS = 3
+# Matching reads the start of a message; a wall of text is still matched on its opening.
+MAX_MATCH_WORDS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A follow-up the user can pick: an entry id and the title to show."""
+
+    entry_id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send back, in parts (for rich rendering) and as one plain ``text``."""
+
+    kind: Kind
+    text: str
+    body: str
+    entry_id: str | None = None
+    score: float = 0.0
+    title: str | None = None
+    section: str | None = None
+    disclaimer: str | None = None
+    options: tuple[Option, ...] = ()
+    options_label: str | None = None
+    rule: str | None = field(default=None, repr=False)
+
+    @property
+    def suggestions(self) -> tuple[str, ...]:
+        """Return the "did you mean" entry ids of a fallback (empty for other kinds)."""
+        return tuple(o.entry_id for o in self.options) if self.kind == "fallback" else ()
+
+    @property
+    def related(self) -> tuple[str, ...]:
+        """Return the related entry ids offered after an answer."""
+        return tuple(o.entry_id for o in self.options) if self.kind == "answer" else ()
+
+
+def build_analyzer(kb: KnowledgeBase) -> Analyzer:
+    """Build the text analyzer from the knowledge base's word lists."""
+    analyzer = Analyzer(
+        stopwords=kb.language.stopwords,
+        synonyms=kb.synonyms,
+        abbreviations=kb.language.abbreviations,
+        context=(
+            kb.language.abbreviation_context.before,
+            kb.language.abbreviation_context.after,
+        ),
+    )
+    vocabulary: list[str] = []
+    for entry in kb.entries:
+        vocabulary.extend(entry.questions)
+        vocabulary.append(entry.title)
+    for canonical, variants in kb.synonyms.items():
+        vocabulary.append(canonical)
+        vocabulary.extend(variants)
+    for terms in kb.language.not_covered.values():
+        vocabulary.extend(terms)
+    analyzer.set_vocabulary(vocabulary)
+    return analyzer
+
+
+def documents(kb: KnowledgeBase, analyzer: Analyzer) -> list[Document]:
+    """Turn entries into the term lists the matcher indexes (questions and title)."""
+    return [
+        Document(
+            entry.id,
+            tuple(tuple(analyzer.stems(text)) for text in [entry.title, *entry.questions]),
+        )
+        for entry in kb.entries
+    ]
+
+
+class Responder:
+    """Answers messages from one knowledge base: triage, small talk, matching, threshold."""
+
+    def __init__(self, kb: KnowledgeBase, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.kb = kb
+        self.threshold = threshold
+        self.analyzer = build_analyzer(kb)
+        not_covered = {
+            s
+            for terms in kb.language.not_covered.values()
+            for t in terms
+            for s in self.analyzer.stems(t)
+        }
+        self.matcher = Matcher(documents(kb, self.analyzer), self.analyzer, not_covered=not_covered)
+        self.triage = Triage(kb.red_flags)
+        self.smalltalk = SmallTalk(kb.smalltalk, self.analyzer.stopwords)
+        self._entries = {entry.id: entry for entry in kb.entries}
+        problems = self._semantic_problems()
+        if problems:
+            raise KnowledgeBaseError(problems)
+
+    @classmethod
+    def from_directory(
+        cls, directory: Path | str | None = None, *, threshold: float = DEFAULT_THRESHOLD
+    ) -> Responder:
+        """Load, validate and index the knowledge base in ``directory``."""
+        return cls(load_knowledge_base(directory), threshold=threshold)
+
+    def _semantic_problems(self) -> list[Problem]:
+        problems = []
+        for canonical in self.kb.synonyms:
+            unknown = [s for s in self.analyzer.stems(canonical) if not self.matcher.knows(s)]
+            if unknown:
+                problems.append(
+                    Problem(
+                        "synonyms.yaml",
+                        "this term appears in no entry's questions, so its variants match nothing",
+                        field=canonical,
+                    )
+                )
+        for topic, terms in self.kb.language.not_covered.items():
+            for term in terms:
+                if any(self.matcher.knows(s) for s in self.analyzer.stems(term)):
+                    problems.append(
+                        Problem(
+                            "language.yaml",
+                            f"'{term}' is listed as not covered but entries' questions use it",
+                            field=f"not_covered.{topic}",
+                        )
+                    )
+        return problems
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """Return the entry with this id, or None."""
+        return self._entries.get(entry_id)
+
+    def respond(self, text: str) -> Reply:
+        """Return the reply to one message: urgent, small talk, an answer or a fallback."""
+        if not any(ch.isalnum() for ch in text):
+            return self._fallback(self.kb.messages.empty, [])
+        flag = self.triage.check(text)
+        if flag is not None:
+            body = getattr(self.kb.red_flags.replies, flag.reply)
+            return Reply(
+                kind="urgent", text=body.strip(), body=body.strip(), score=1.0, rule=flag.rule
+            )
+        intent = self.smalltalk.recognise(text)
+        if intent is not None:
+            return self._with_disclaimer("smalltalk", intent.reply, score=1.0, rule=intent.name)
+        matches = self.match(text)
+        if matches and matches[0].score >= self.threshold:
+            reply = self.entry_reply(matches[0].entry_id, score=matches[0].score)
+            assert reply is not None
+            return reply
+        close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
+        top = matches[0].score if matches else 0.0
+        return self._fallback(None, close, score=top)
+
+    def match(self, text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Match]:
+        """Rank entries for a message (no triage, no threshold)."""
+        clipped = " ".join(words(text)[:MAX_MATCH_WORDS]) if len(text) > 2000 else text
+        return self.matcher.match(clipped, limit=limit)
+
+    def search(self, text: str, *, limit: int = 10) -> list[Reply]:
+        """Return answer replies for the entries matching ``text`` (for inline sharing)."""
+        if not text.strip() or self.triage.check(text) is not None:
+            return []
+        found = [m for m in self.match(text, limit=limit) if m.score >= SUGGESTION_FLOOR]
+        replies = [self.entry_reply(m.entry_id, score=m.score) for m in found]
+        return [r for r in replies if r is not None]
+
+    def entry_reply(self, entry_id: str, *, score: float = 1.0) -> Reply | None:
+        """Return the full answer for an entry (for buttons and deep links), or None."""
+        entry = self._entries.get(entry_id)
+        if entry is None:
+            return None
+        messages = self.kb.messages
+        related = tuple(
+            Option(r, self._entries[r].title) for r in entry.related if r in self._entries
+        )
+        source = f"{messages.source_label}: {entry.section}"
+        parts = [entry.title, entry.answer.strip(), source, messages.disclaimer.strip()]
+        return Reply(
+            kind="answer",
+            text="\n\n".join(parts),
+            body=entry.answer.strip(),
+            entry_id=entry.id,
+            score=score,
+            title=entry.title,
+            section=entry.section,
+            disclaimer=messages.disclaimer.strip(),
+            options=related,
+            options_label=messages.related_label,
+        )
+
+    def _with_disclaimer(self, kind: Kind, body: str, *, score: float, rule: str) -> Reply:
+        disclaimer = self.kb.messages.disclaimer.strip()
+        return Reply(
+            kind=kind,
+            text=f"{body.strip()}\n\n{disclaimer}",
+            body=body.strip(),
+            score=score,
+            disclaimer=disclaimer,
+            rule=rule,
+        )
+
+    def _fallback(self, body: str | None, close: list[Match], *, score: float = 0.0) -> Reply:
+        messages = self.kb.messages
+        options = tuple(Option(m.entry_id, self._entries[m.entry_id].title) for m in close)
+        if body is None:
+            body = messages.fallback if options else messages.fallback_no_suggestions
+        body = body.strip()
+        disclaimer = messages.disclaimer.strip()
+        parts = [body]
+        if options:
+            parts.append(
+                "\n".join([messages.suggestions_label, *(f"- {o.title}" for o in options)])
+            )
+        parts.append(disclaimer)
+        return Reply(
+            kind="fallback",
+            text="\n\n".join(parts),
+            body=body,
+            score=round(score, 4),
+            disclaimer=disclaimer,
+            options=options,
+            options_label=messages.suggestions_label if options else None,
+        )

@@ -1,0 +1,216 @@
+"""Turn what a patient types into comparable terms: fold, tokenise, correct, stem, map synonyms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.core.lexicon import english_frequency
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_WORD = re.compile(r"[a-z0-9]+")
+_ORIGINAL_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_STEMMER = snowballstemmer.stemmer("english")
+
+# Longest word the matcher looks at; longer runs are noise (URLs, keyboard mashing).
+MAX_WORD_LENGTH = 40
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and unify apostrophes so spelling variants compare equal."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Split folded text into plain words; apostrophes are dropped ("don't" -> "dont")."""
+    return [w for w in _WORD.findall(fold(text).replace("'", "")) if len(w) <= MAX_WORD_LENGTH]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Return the Snowball (Porter2) stem of one folded word."""
+    return str(_STEMMER.stemWord(word))
+
+
+def normalise_phrase(text: str) -> str:
+    """Fold a phrase to its words joined by single spaces (for duplicate checks)."""
+    return " ".join(words(text))
+
+
+def expand_abbreviations(
+    text: str,
+    abbreviations: Mapping[str, str],
+    stopwords: frozenset[str],
+    context: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+) -> str:
+    """Spell out case-sensitive abbreviations such as "AS" before folding loses the case.
+
+    An abbreviation that is also an everyday word ("as") is only expanded when typed in
+    capitals, or in lower case where the words around it show it names the disease:
+    ``context`` holds the words allowed just before and just after it ("I have as").
+    """
+    before_words, after_words = context
+    if not abbreviations:
+        return text
+    shouting = not any(ch.islower() for ch in text)
+    tokens = list(_ORIGINAL_WORD.finditer(text))
+    pieces: list[str] = []
+    last = 0
+    for index, match in enumerate(tokens):
+        raw = match.group(0)
+        compact = raw.replace(".", "")
+        expansion = abbreviations.get(compact)
+        lowered = fold(compact)
+        if expansion is None or shouting:
+            expansion = None
+            if lowered.upper() in abbreviations:
+                before = fold(tokens[index - 1].group(0)).replace("'", "") if index else ""
+                after = (
+                    fold(tokens[index + 1].group(0)).replace("'", "")
+                    if index + 1 < len(tokens)
+                    else ""
+                )
+                everyday = lowered in stopwords
+                if not everyday or (before in before_words and (not after or after in after_words)):
+                    expansion = abbreviations[lowered.upper()]
+        if expansion is not None:
+            pieces.append(text[last : match.start()])
+            pieces.append(expansion)
+            last = match.end()
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One content term of a message: its stem and how common the typed word is in English."""
+
+    stem: str
+    frequency: int
+    corrected: bool = False
+
+
+def _max_edits(word: str) -> int:
+    if len(word) < 4:
+        return 0
+    if len(word) < 8:
+        return 1
+    if len(word) < 11:
+        return 2
+    return 3
+
+
+class Analyzer:
+    """Turns text into content terms, the same way for knowledge-base questions and queries."""
+
+    def __init__(
+        self,
+        *,
+        stopwords: Iterable[str],
+        synonyms: Mapping[str, Iterable[str]],
+        abbreviations: Mapping[str, str],
+        context: tuple[Iterable[str], Iterable[str]] = ((), ()),
+        vocabulary: Iterable[str] = (),
+    ) -> None:
+        self.stopwords = frozenset(w for s in stopwords for w in words(s))
+        self.abbreviations = dict(abbreviations)
+        self.context = (frozenset(context[0]), frozenset(context[1]))
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, variants in synonyms.items():
+            # A multi-word canonical term becomes one concept term, so "ankylosing
+            # spondylitis", "AS" and "spondylitis" all weigh the same single term.
+            canonical_stems = tuple(stem(w) for w in words(canonical))
+            if not canonical_stems:
+                continue
+            target = (" ".join(canonical_stems),)
+            if len(canonical_stems) > 1:
+                self._phrases[canonical_stems] = target
+            for variant in variants:
+                key = tuple(stem(w) for w in words(variant))
+                if key and key != target:
+                    self._phrases[key] = target
+        self._longest_phrase = max((len(k) for k in self._phrases), default=1)
+        self._vocabulary: frozenset[str] = frozenset()
+        self._vocabulary_stems: frozenset[str] = frozenset()
+        self._vocabulary_list: list[str] = []
+        self._corrections: dict[str, str | None] = {}
+        self.set_vocabulary(vocabulary)
+
+    def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
+        """Declare the words typos are corrected towards (the knowledge base's own words)."""
+        known = {w for text in vocabulary for w in words(text)}
+        self._vocabulary = frozenset(known)
+        self._vocabulary_stems = frozenset(stem(w) for w in known)
+        self._vocabulary_list = sorted(w for w in known if len(w) >= 4 and w not in self.stopwords)
+        self._corrections = {}
+
+    def correct(self, word: str) -> str | None:
+        """Return the knowledge-base word a typo most likely meant, or None to keep it."""
+        if word in self._vocabulary or word in self.stopwords or word.isdigit():
+            return None
+        if stem(word) in self._vocabulary_stems:
+            return None
+        if word in self._corrections:
+            return self._corrections[word]
+        limit = _max_edits(word)
+        result: str | None = None
+        if limit:
+            frequency = english_frequency(word)
+            if frequency >= 200:
+                # A common real word ("heart") is what the patient meant, not a typo of ours.
+                limit = 0
+            elif frequency:
+                limit = 1
+        if limit:
+            found = process.extractOne(
+                word,
+                self._vocabulary_list,
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=limit,
+            )
+            if found is not None:
+                result = found[0]
+        if len(self._corrections) < 50_000:
+            self._corrections[word] = result
+        return result
+
+    def analyze(self, text: str, *, correct: bool = True) -> list[Term]:
+        """Return the content terms of ``text``: stems after typo correction and synonyms."""
+        raw = words(expand_abbreviations(text, self.abbreviations, self.stopwords, self.context))
+        typed: list[tuple[str, str, bool]] = []  # (word, stem, corrected)
+        for word in raw:
+            fixed = self.correct(word) if correct else None
+            chosen = fixed or word
+            typed.append((chosen, stem(chosen), fixed is not None))
+        terms: list[Term] = []
+        i = 0
+        while i < len(typed):
+            replaced = False
+            for size in range(min(self._longest_phrase, len(typed) - i), 0, -1):
+                key = tuple(s for _, s, _ in typed[i : i + size])
+                target = self._phrases.get(key)
+                if target is not None:
+                    terms.extend(Term(s, 0) for s in target)
+                    i += size
+                    replaced = True
+                    break
+            if replaced:
+                continue
+            word, stemmed, was_fixed = typed[i]
+            if word not in self.stopwords and not word.isdigit():
+                terms.append(Term(stemmed, english_frequency(word), was_fixed))
+            i += 1
+        return terms
+
+    def stems(self, text: str, *, correct: bool = False) -> list[str]:
+        """Return only the stems of :meth:`analyze` (for building indexes and checks)."""
+        return [t.stem for t in self.analyze(text, correct=correct)]
