@@ -14,6 +14,7 @@ from bot.core.models import (
     KnowledgeBase,
     Language,
     Messages,
+    OutOfScope,
     RedFlags,
     Section,
     SmallTalkIntent,
@@ -95,7 +96,9 @@ def _validation_problems(
             message = "is missing"
         elif item["type"] == "extra_forbidden":
             message = "is not a known field (check the spelling)"
-        elif item["type"] == "too_short" and isinstance(item.get("input"), str | type(None)):
+        elif item["type"] in {"too_short", "string_too_short"} and isinstance(
+            item.get("input"), str | None
+        ):
             message = "must not be empty"
         problems.append(Problem(file, message, entry, _field_path(tuple(item["loc"])) or None))
     return problems
@@ -133,6 +136,12 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     messages = _parse(Messages, read("messages.yaml", "messages"), "messages.yaml", problems)
     red_flags = _parse(
         RedFlags, _read_yaml(root / "red_flags.yaml", root, problems), "red_flags.yaml", problems
+    )
+    out_of_scope = _parse(
+        OutOfScope,
+        _read_yaml(root / "out_of_scope.yaml", root, problems),
+        "out_of_scope.yaml",
+        problems,
     )
     smalltalk = _parse_list(
         SmallTalkIntent, read("smalltalk.yaml", "intents"), "smalltalk.yaml", problems
@@ -180,7 +189,13 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
             if entry is not None:
                 entries.append((name, entry))
 
-    if problems or sections is None or messages is None or red_flags is None:
+    if (
+        problems
+        or sections is None
+        or messages is None
+        or red_flags is None
+        or out_of_scope is None
+    ):
         raise KnowledgeBaseError(problems)
     assert smalltalk is not None
     assert language is not None
@@ -192,6 +207,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         entries=[entry for _, entry in entries],
         synonyms=synonyms,
         red_flags=red_flags,
+        out_of_scope=out_of_scope,
         smalltalk=smalltalk,
         messages=messages,
         language=language,
@@ -322,14 +338,4 @@ def _cross_check(
                 )
             pattern_owner.setdefault(key, intent.name)
 
-    for topic, terms in language.not_covered.items():
-        for term in terms:
-            if normalise_phrase(term) in phrasings:
-                problems.append(
-                    Problem(
-                        "language.yaml",
-                        f"'{term}' is also a question",
-                        field=f"not_covered.{topic}",
-                    )
-                )
     return problems

@@ -10,8 +10,7 @@ against an entry by two measures, both in [0, 1]:
   separates entries that share words ("spasm" is in most of them).
 
 Term weights are inverse entry frequencies; unknown words weigh by how rare they are in
-English, and words listed as "not covered" weigh most, so a question about a topic the
-article does not cover is never answered with confidence.
+English. Topics the article does not cover are caught before matching (see scope.py).
 """
 
 from __future__ import annotations
@@ -23,10 +22,11 @@ from dataclasses import dataclass
 
 from bot.core.text import Analyzer, Term
 
-# Weight of a term the knowledge base lists as a topic it does not cover.
-NOT_COVERED_WEIGHT = 4.0
 # Share of the score given to coverage (the rest is similarity to the closest question).
 COVERAGE_SHARE = 0.6
+# A term must appear in this many of an entry's questions to count fully for it; a word
+# used once ("differently" in one long example) is incidental and counts for less.
+SUPPORT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +61,16 @@ class Matcher:
         self,
         documents: Iterable[Document],
         analyzer: Analyzer,
-        *,
-        not_covered: Iterable[str] = (),
     ) -> None:
         self.analyzer = analyzer
         self._ids: list[str] = []
-        entry_postings: dict[str, list[int]] = defaultdict(list)
+        entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         question_postings: dict[str, list[int]] = defaultdict(list)
         question_terms: list[frozenset[str]] = []
         self._question_entry: list[int] = []
         for index, document in enumerate(documents):
             self._ids.append(document.entry_id)
-            seen: set[str] = set()
+            seen: dict[str, int] = defaultdict(int)
             for question in document.questions:
                 terms = frozenset(question)
                 if not terms:
@@ -82,17 +80,17 @@ class Matcher:
                 self._question_entry.append(index)
                 for term in terms:
                     question_postings[term].append(q_index)
-                seen |= terms
-            for term in seen:
-                entry_postings[term].append(index)
+                    seen[term] += 1
+            for term, support in seen.items():
+                entry_postings[term].append((index, min(1.0, support / SUPPORT)))
         count = max(len(self._ids), 1)
         self._idf = {t: math.log(1.0 + count / len(p)) for t, p in entry_postings.items()}
         self._entry_postings = {t: tuple(p) for t, p in entry_postings.items()}
+        self._strength = {t: max(s for _, s in p) for t, p in entry_postings.items()}
         self._question_postings = {t: tuple(p) for t, p in question_postings.items()}
         self._question_norms = [
             math.sqrt(sum(self._idf[t] ** 2 for t in terms)) for terms in question_terms
         ]
-        self._not_covered = frozenset(not_covered) - self._idf.keys()
 
     @property
     def entry_ids(self) -> tuple[str, ...]:
@@ -107,9 +105,8 @@ class Matcher:
         """Return how much one query term matters for deciding the topic."""
         idf = self._idf.get(term.stem)
         if idf is not None:
-            return idf
-        if term.stem in self._not_covered:
-            return NOT_COVERED_WEIGHT
+            strength = self._strength[term.stem]
+            return idf * strength + unknown_weight(term.frequency) * (1.0 - strength)
         return unknown_weight(term.frequency)
 
     def match(self, query: str, *, limit: int = 3) -> list[Match]:
@@ -132,8 +129,8 @@ class Matcher:
             idf = self._idf.get(stem)
             if idf is None:
                 continue
-            for entry in self._entry_postings[stem]:
-                covered[entry] += weight
+            for entry, strength in self._entry_postings[stem]:
+                covered[entry] += weight * strength
             for question in self._question_postings[stem]:
                 dots[question] += weight * idf
 

@@ -37,14 +37,15 @@ class Entry(_Strict):
     _check_related = field_validator("related")(_no_blank_items)
 
 
-class RedFlagRule(_Strict):
+class PhraseRule(_Strict):
+    """Fires when any ``any`` phrase occurs, or one phrase of every ``all`` group."""
+
     name: str = Field(min_length=1)
-    reply: Literal["urgent", "crisis"] = "urgent"
     all: list[list[str]] = Field(default_factory=list)
     any: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _has_patterns(self) -> RedFlagRule:
+    def _has_patterns(self) -> PhraseRule:
         if not self.all and not self.any:
             raise ValueError("a rule needs `all` groups or `any` phrases")
         for group in self.all:
@@ -53,6 +54,16 @@ class RedFlagRule(_Strict):
             _no_blank_items(group)
         _no_blank_items(self.any)
         return self
+
+
+class RedFlagRule(PhraseRule):
+    reply: Literal["urgent", "crisis"] = "urgent"
+
+
+class OutOfScope(_Strict):
+    """Topics the article does not cover: a question about them gets the fallback."""
+
+    rules: list[PhraseRule] = Field(min_length=1)
 
 
 class RedFlagReplies(_Strict):
@@ -104,7 +115,6 @@ class Language(_Strict):
     stopwords: list[str] = Field(min_length=1)
     abbreviations: dict[str, str] = Field(default_factory=dict)
     abbreviation_context: AbbreviationContext = Field(default_factory=AbbreviationContext)
-    not_covered: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class KnowledgeBase(_Strict):
@@ -114,6 +124,7 @@ class KnowledgeBase(_Strict):
     entries: list[Entry]
     synonyms: dict[str, list[str]]
     red_flags: RedFlags
+    out_of_scope: OutOfScope
     smalltalk: list[SmallTalkIntent]
     messages: Messages
     language: Language

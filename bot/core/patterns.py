@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.core.models import PhraseRule
 from bot.core.text import words
 
 # Shortest pattern word that still matches with one typo; shorter ones must be exact.
@@ -32,16 +33,18 @@ def compile_phrase(phrase: str) -> tuple[PatternWord, ...]:
     compiled = []
     for raw in phrase.split():
         prefix = raw.endswith("*")
-        for index, word in enumerate(words(raw)):
-            compiled.append(PatternWord(word, prefix and index == len(words(raw)) - 1))
+        parts = words(raw)
+        for index, word in enumerate(parts):
+            compiled.append(PatternWord(word, prefix and index == len(parts) - 1))
     return tuple(compiled)
 
 
 class PhraseSet:
     """A set of phrases that can be looked for in a message's words."""
 
-    def __init__(self, phrases: Iterable[str]) -> None:
+    def __init__(self, phrases: Iterable[str], *, fuzzy: bool = True) -> None:
         self.phrases = tuple(p for p in (compile_phrase(x) for x in phrases) if p)
+        self.fuzzy = fuzzy
         pattern_words = {w for phrase in self.phrases for w in phrase}
         self._exact = {w.text: w for w in pattern_words if not w.prefix}
         self._fuzzy = sorted(
@@ -61,7 +64,7 @@ class PhraseSet:
         exact = self._exact.get(word)
         if exact is not None:
             found.add(exact)
-        if len(word) >= FUZZY_MIN_LENGTH - 1:
+        if self.fuzzy and len(word) >= FUZZY_MIN_LENGTH - 1:
             for _, _, index in process.extract(
                 word,
                 self._fuzzy_texts,
@@ -74,7 +77,8 @@ class PhraseSet:
             head = word[:length]
             for pattern in patterns:
                 if head == pattern.text or (
-                    length >= FUZZY_MIN_LENGTH
+                    self.fuzzy
+                    and length >= FUZZY_MIN_LENGTH
                     and len(word) >= length
                     and DamerauLevenshtein.distance(head, pattern.text, score_cutoff=1) <= 1
                 ):
@@ -105,3 +109,31 @@ class PhraseSet:
                     ):
                         hits.append((start, phrase))
         return hits
+
+
+class RuleSet:
+    """Rules that fire when any ``any`` phrase, or one phrase of every ``all`` group, occurs."""
+
+    def __init__(self, rules: Sequence[PhraseRule], *, fuzzy: bool = True) -> None:
+        self.rules = tuple(rules)
+        phrases = [p for rule in self.rules for p in rule.any]
+        phrases += [p for rule in self.rules for group in rule.all for p in group]
+        self._phrases = PhraseSet(phrases, fuzzy=fuzzy)
+        self._compiled = [
+            (
+                rule,
+                [compile_phrase(p) for p in rule.any],
+                [[compile_phrase(p) for p in group] for group in rule.all],
+            )
+            for rule in self.rules
+        ]
+
+    def fired(self, message_words: Sequence[str]) -> list[PhraseRule]:
+        """Return every rule the words set off, in rule order."""
+        present = {phrase for _, phrase in self._phrases.find(self._phrases.tag(message_words))}
+        return [
+            rule
+            for rule, any_phrases, groups in self._compiled
+            if any(p in present for p in any_phrases)
+            or (groups and all(any(p in present for p in group) for group in groups))
+        ]

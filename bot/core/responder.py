@@ -10,6 +10,7 @@ from bot.core.loader import KnowledgeBaseError, Problem, load_knowledge_base
 from bot.core.matcher import Document, Match, Matcher
 from bot.core.models import Entry, KnowledgeBase
 from bot.core.safety import Triage
+from bot.core.scope import ScopeGuard
 from bot.core.smalltalk import SmallTalk
 from bot.core.text import Analyzer, words
 
@@ -78,8 +79,10 @@ def build_analyzer(kb: KnowledgeBase) -> Analyzer:
     for canonical, variants in kb.synonyms.items():
         vocabulary.append(canonical)
         vocabulary.extend(variants)
-    for terms in kb.language.not_covered.values():
-        vocabulary.extend(terms)
+    for rule in kb.out_of_scope.rules:
+        # Out-of-scope words are typo targets too, so "genetc" is still caught as genetics.
+        phrases = [*rule.any, *(p for group in rule.all for p in group)]
+        vocabulary.extend(p for p in phrases if "*" not in p)
     analyzer.set_vocabulary(vocabulary)
     return analyzer
 
@@ -102,13 +105,8 @@ class Responder:
         self.kb = kb
         self.threshold = threshold
         self.analyzer = build_analyzer(kb)
-        not_covered = {
-            s
-            for terms in kb.language.not_covered.values()
-            for t in terms
-            for s in self.analyzer.stems(t)
-        }
-        self.matcher = Matcher(documents(kb, self.analyzer), self.analyzer, not_covered=not_covered)
+        self.matcher = Matcher(documents(kb, self.analyzer), self.analyzer)
+        self.scope = ScopeGuard(kb.out_of_scope)
         self.triage = Triage(kb.red_flags)
         self.smalltalk = SmallTalk(kb.smalltalk, self.analyzer.stopwords)
         self._entries = {entry.id: entry for entry in kb.entries}
@@ -135,14 +133,15 @@ class Responder:
                         field=canonical,
                     )
                 )
-        for topic, terms in self.kb.language.not_covered.items():
-            for term in terms:
-                if any(self.matcher.knows(s) for s in self.analyzer.stems(term)):
+        for entry in self.kb.entries:
+            for index, question in enumerate(entry.questions):
+                rule = self.scope.check(self.analyzer.corrected_words(question))
+                if rule is not None:
                     problems.append(
                         Problem(
-                            "language.yaml",
-                            f"'{term}' is listed as not covered but entries' questions use it",
-                            field=f"not_covered.{topic}",
+                            "out_of_scope.yaml",
+                            f"rule '{rule}' would refuse entry '{entry.id}' question "
+                            f"{index + 1} ('{question}')",
                         )
                     )
         return problems
@@ -165,12 +164,15 @@ class Responder:
         if intent is not None:
             return self._with_disclaimer("smalltalk", intent.reply, score=1.0, rule=intent.name)
         matches = self.match(text)
-        if matches and matches[0].score >= self.threshold:
+        top = matches[0].score if matches else 0.0
+        if self.scope.check(self.analyzer.corrected_words(text)) is not None:
+            close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
+            return self._fallback(None, close, score=0.0)
+        if matches and top >= self.threshold:
             reply = self.entry_reply(matches[0].entry_id, score=matches[0].score)
             assert reply is not None
             return reply
         close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
-        top = matches[0].score if matches else 0.0
         return self._fallback(None, close, score=top)
 
     def match(self, text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Match]:

@@ -61,8 +61,9 @@ def expand_abbreviations(
     before_words, after_words = context
     if not abbreviations:
         return text
-    shouting = not any(ch.islower() for ch in text)
     tokens = list(_ORIGINAL_WORD.finditer(text))
+    # In an all-capitals message "AS" may just be the word "as" shouted.
+    shouting = len(tokens) > 1 and not any(ch.islower() for ch in text)
     pieces: list[str] = []
     last = 0
     for index, match in enumerate(tokens):
@@ -182,6 +183,13 @@ class Analyzer:
         if len(self._corrections) < 50_000:
             self._corrections[word] = result
         return result
+
+    def corrected_words(self, text: str, *, correct: bool = True) -> list[str]:
+        """Return the message's folded words with abbreviations spelled out and typos fixed."""
+        raw = words(expand_abbreviations(text, self.abbreviations, self.stopwords, self.context))
+        if not correct:
+            return raw
+        return [self.correct(word) or word for word in raw]
 
     def analyze(self, text: str, *, correct: bool = True) -> list[Term]:
         """Return the content terms of ``text``: stems after typo correction and synonyms."""

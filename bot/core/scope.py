@@ -1,0 +1,25 @@
+"""Scope guard: questions about topics the article does not cover get the fallback."""
+
+from __future__ import annotations
+
+from bot.core.models import OutOfScope
+from bot.core.patterns import RuleSet
+
+# Enough words to see what a message is about without scanning a wall of text.
+MAX_WORDS = 400
+
+
+class ScopeGuard:
+    """Spots questions the article cannot answer (genetics, diet, doses, other diseases...).
+
+    Rules match the message's words after typo correction, exactly or by prefix, never
+    fuzzily: "heat" must not be read as "heart".
+    """
+
+    def __init__(self, out_of_scope: OutOfScope) -> None:
+        self._rules = RuleSet(out_of_scope.rules, fuzzy=False)
+
+    def check(self, corrected_words: list[str]) -> str | None:
+        """Return the name of the first out-of-scope rule the words set off, or None."""
+        fired = self._rules.fired(corrected_words[:MAX_WORDS])
+        return fired[0].name if fired else None

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+
+
+def run_bot(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_ask_json_reads_one_question_per_stdin_line() -> None:
+    stdin = "what is a muscle spasm\nis ankylosing spondylitis genetic\n\nhello\n"
+    result = run_bot("ask", "--json", "-", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["question"] for row in rows] == stdin.splitlines()
+    assert {"question", "kind", "entry_id", "score", "suggestions", "text"} <= set(rows[0])
+    assert rows[0]["kind"] == "answer"
+    assert rows[0]["entry_id"] == "what-is-a-muscle-spasm"
+    assert rows[1]["kind"] == "fallback"
+    assert rows[1]["entry_id"] is None
+    assert len(rows[1]["suggestions"]) <= 3
+    assert rows[2]["kind"] == "fallback"
+    assert rows[3]["kind"] == "smalltalk"
+    assert all("doctor" in row["text"].lower() for row in rows)
+
+
+def test_ask_prints_answer_with_section_and_related(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "does", "a", "warm", "bath", "help", "a", "spasm"]) == 0
+    out = capsys.readouterr().out
+    assert "How Do You Alleviate Muscle Spasms?" in out
+    assert "not medical advice" in out.lower()
+    assert "1. " in out
+
+
+def test_kb_json_dumps_entries_with_their_fields() -> None:
+    result = run_bot("kb", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    entry = next(e for e in data["entries"] if e["id"] == "hydration")
+    assert {"id", "section", "title", "questions", "answer", "related"} <= set(entry)
+    assert entry["section"] == "Could You Prevent Muscle Spasms?"
+
+
+def test_chat_numbers_follow_ups_and_opens_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = iter(["what is a muscle spasm", "1", "quit"])
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(lines))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert "  1. " in out
+    assert out.count("not medical advice") >= 2
+
+
+def test_eval_prints_figures_per_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "tests/data/labelled.yaml", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "in-scope accuracy" in out
+    assert "out-of-scope rejection" in out
+    assert "red-flag recall" in out
