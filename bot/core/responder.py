@@ -18,7 +18,7 @@ Kind = Literal["answer", "fallback", "urgent", "smalltalk"]
 
 # Below this score the bot says it does not know rather than risk a wrong answer.
 # Chosen on tests/data/labelled.yaml with `python -m bot eval` (see README).
-DEFAULT_THRESHOLD = 0.62
+DEFAULT_THRESHOLD = 0.52
 # Topics scoring below this are too far off to offer as "closest topics".
 SUGGESTION_FLOOR = 0.2
 MAX_SUGGESTIONS = 3
@@ -133,6 +133,17 @@ class Responder:
                         field=canonical,
                     )
                 )
+        for canonical, variants in self.kb.synonyms.items():
+            for variant in variants:
+                rule = self.scope.check(self.analyzer.corrected_words(variant, correct=False))
+                if rule is not None:
+                    problems.append(
+                        Problem(
+                            "synonyms.yaml",
+                            f"variant '{variant}' sets off out-of-scope rule '{rule}'",
+                            field=canonical,
+                        )
+                    )
         for entry in self.kb.entries:
             for index, question in enumerate(entry.questions):
                 rule = self.scope.check(self.analyzer.corrected_words(question))
