@@ -16,6 +16,7 @@ English. Topics the article does not cover are caught before matching (see scope
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from bot.core.text import Analyzer, Term
 
 # Share of the score given to coverage (the rest is similarity to the closest question).
 COVERAGE_SHARE = 0.6
+# Long messages are also scored sentence by sentence: the sentence that asks the question
+# should not be drowned by the story around it.
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+MAX_SENTENCES = 20
 # A term must appear in this many of an entry's questions to count fully for it; a word
 # used once ("differently" in one long example) is incidental and counts for less.
 SUPPORT = 2
@@ -110,8 +115,24 @@ class Matcher:
         return unknown_weight(term.frequency)
 
     def match(self, query: str, *, limit: int = 3) -> list[Match]:
-        """Return up to ``limit`` entries for ``query``, best first."""
-        return self.match_terms(self.analyzer.analyze(query), limit=limit)
+        """Return up to ``limit`` entries for ``query``, best first.
+
+        A message of several sentences scores each entry by the whole message or by one
+        of its questions (sentences ending in "?"), whichever is higher: the story around a
+        question should not drown it.
+        """
+        whole = self.match_terms(self.analyzer.analyze(query), limit=len(self._ids))
+        sentences = [s for s in _SENTENCE.findall(query) if s.strip()]
+        questions = [s for s in sentences if s.rstrip().endswith("?")]
+        if len(sentences) < 2:
+            return whole[:limit]
+        best = {m.entry_id: m for m in whole}
+        for sentence in questions[:MAX_SENTENCES]:
+            for m in self.match_terms(self.analyzer.analyze(sentence), limit=limit):
+                if m.entry_id not in best or m.score > best[m.entry_id].score:
+                    best[m.entry_id] = m
+        ranked = sorted(best.values(), key=lambda m: (-m.score, -m.similarity, m.entry_id))
+        return ranked[:limit]
 
     def match_terms(self, terms: Sequence[Term], *, limit: int = 3) -> list[Match]:
         """Rank entries for already analysed query terms, best first."""

@@ -115,6 +115,7 @@ class Language(_Strict):
     stopwords: list[str] = Field(min_length=1)
     abbreviations: dict[str, str] = Field(default_factory=dict)
     abbreviation_context: AbbreviationContext = Field(default_factory=AbbreviationContext)
+    topic_words: list[str] = Field(default_factory=list)
 
 
 class KnowledgeBase(_Strict):

@@ -24,6 +24,9 @@ SUGGESTION_FLOOR = 0.2
 MAX_SUGGESTIONS = 3
 # Matching reads the start of a message; a wall of text is still matched on its opening.
 MAX_MATCH_WORDS = 400
+# A message with more content terms than this must name one of the topic words to be
+# answered; shorter ones ("does yoga help") are taken to be about our topic.
+FREE_TERMS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,11 @@ class Responder:
         self.analyzer = build_analyzer(kb)
         self.matcher = Matcher(documents(kb, self.analyzer), self.analyzer)
         self.scope = ScopeGuard(kb.out_of_scope)
+        self._topics = [
+            frozenset(stems)
+            for stems in (self.analyzer.stems(w) for w in kb.language.topic_words)
+            if stems
+        ]
         self.triage = Triage(kb.red_flags)
         self.smalltalk = SmallTalk(kb.smalltalk, self.analyzer.stopwords)
         self._entries = {entry.id: entry for entry in kb.entries}
@@ -179,12 +187,19 @@ class Responder:
         if self.scope.check(self.analyzer.corrected_words(text)) is not None:
             close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
             return self._fallback(None, close, score=0.0)
-        if matches and top >= self.threshold:
+        if matches and top >= self.threshold and self._on_topic(text):
             reply = self.entry_reply(matches[0].entry_id, score=matches[0].score)
             assert reply is not None
             return reply
         close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
         return self._fallback(None, close, score=top)
+
+    def _on_topic(self, text: str) -> bool:
+        """Return True when a message is short or names something the article covers."""
+        terms = {t.stem for t in self.analyzer.analyze(text)}
+        if len(terms) <= FREE_TERMS or not self._topics:
+            return True
+        return any(topic <= terms for topic in self._topics)
 
     def match(self, text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Match]:
         """Rank entries for a message (no triage, no threshold)."""
