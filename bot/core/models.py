@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# The bot's command menu, in order; their descriptions live in messages.yaml.
+COMMAND_NAMES = ("start", "topics", "help", "about", "privacy")
 
 
 class _Strict(BaseModel):
@@ -102,6 +104,18 @@ class Messages(_Strict):
     section_header: str = Field(min_length=1)
     back_button: str = Field(min_length=1, max_length=40)
     unknown_topic: str = Field(min_length=1)
+    commands: dict[str, str]
+
+    @field_validator("commands")
+    @classmethod
+    def _every_command_described(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = [name for name in COMMAND_NAMES if not value.get(name, "").strip()]
+        if missing:
+            raise ValueError(f"needs a description for: {', '.join(missing)}")
+        too_long = [name for name, text in value.items() if len(text) > 256]
+        if too_long:
+            raise ValueError(f"Telegram allows 256 characters; too long: {', '.join(too_long)}")
+        return value
 
 
 class AbbreviationContext(_Strict):

@@ -1,0 +1,1 @@
+"""The Telegram adapter: updates in, core replies out as HTML messages and buttons."""

@@ -1,0 +1,232 @@
+"""Thin handlers: turn Telegram updates into calls of the core and send the rendered reply."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+
+from telegram import (
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes, filters
+
+from bot.core.responder import Reply, Responder
+from bot.telegram.render import (
+    ENTRY_PREFIX,
+    SECTION_PREFIX,
+    Rendered,
+    answer_html,
+    escape,
+    label,
+    paragraphs,
+    render_reply,
+    render_section,
+    render_topics,
+    render_unknown_topic,
+)
+from bot.telegram.split import split_html
+from bot.telegram.stats import Stats
+
+logger = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+# Telegram shows up to 50 inline results; ten keeps the list easy to scan.
+INLINE_RESULTS = 10
+INLINE_DESCRIPTION = 100
+
+
+def _mentions_bot(message: Message, username: str) -> bool:
+    wanted = f"@{username}".lower()
+    found = message.parse_entities([MessageEntity.MENTION])
+    found.update(message.parse_caption_entities([MessageEntity.MENTION]))
+    return any(text.lower() == wanted for text in found.values())
+
+
+class AddressedToBot(filters.MessageFilter):
+    """Private messages, and group messages that mention the bot or reply to it."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        author = replied.from_user if replied is not None else None
+        if author is not None and author.id == bot.id:
+            return True
+        return bool(bot.username) and _mentions_bot(message, bot.username)
+
+
+def without_mention(text: str, username: str | None) -> str:
+    """Remove ``@username`` from a group message before it is matched."""
+    if not username:
+        return text
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+def _callback_data(update: Update) -> str:
+    data = update.callback_query.data if update.callback_query else None
+    assert data is not None
+    return data
+
+
+async def _answer_query(update: Update) -> None:
+    """Answer the button press so the user's spinner stops."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+
+
+class Handlers:
+    """The bot's handlers, sharing one responder and the admin counts."""
+
+    def __init__(self, responder: Responder, stats: Stats) -> None:
+        self.responder = responder
+        self.kb = responder.kb
+        self.messages = responder.kb.messages
+        self.stats = stats
+
+    def _reply(self, reply: Reply) -> Rendered:
+        self.stats.record(reply)
+        return render_reply(reply, self.messages)
+
+    def _entry(self, entry_id: str) -> Rendered:
+        reply = self.responder.entry_reply(entry_id)
+        return render_unknown_topic(self.kb) if reply is None else self._reply(reply)
+
+    async def _send(self, update: Update, context: Context, rendered: Rendered) -> None:
+        """Send a rendered reply, split if it is too long, the keyboard under the last part."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        message = update.message
+        chunks = split_html(rendered.text)
+        for number, chunk in enumerate(chunks, start=1):
+            keyboard = rendered.keyboard if number == len(chunks) else None
+            if message is not None:
+                await message.reply_html(chunk, reply_markup=keyboard)
+            else:
+                await context.bot.send_message(chat.id, chunk, reply_markup=keyboard)
+
+    async def start(self, update: Update, context: Context) -> None:
+        """Welcome the user with the topic menu, or open the entry a deep link names."""
+        if context.args:
+            await self._send(update, context, self._entry(context.args[0]))
+            return
+        welcome = render_topics(self.kb, self.messages.welcome, self.messages.disclaimer)
+        await self._send(update, context, welcome)
+
+    async def help(self, update: Update, context: Context) -> None:
+        """Explain how to use the bot."""
+        await self._send(update, context, Rendered(paragraphs(self.messages.help)))
+
+    async def topics(self, update: Update, context: Context) -> None:
+        """Show the article sections as buttons."""
+        await self._send(update, context, render_topics(self.kb))
+
+    async def about(self, update: Update, context: Context) -> None:
+        """Say where the answers come from, how they are chosen, and the disclaimer."""
+        text = paragraphs(self.messages.about, self.messages.disclaimer)
+        await self._send(update, context, Rendered(text))
+
+    async def privacy(self, update: Update, context: Context) -> None:
+        """Say what is stored and for how long."""
+        await self._send(update, context, Rendered(paragraphs(self.messages.privacy)))
+
+    async def stats_report(self, update: Update, context: Context) -> None:
+        """Show admins the reply counts (the handler is only registered for admin ids)."""
+        text = f"<pre>{escape(self.stats.summary())}</pre>"
+        await self._send(update, context, Rendered(text))
+
+    async def text(self, update: Update, context: Context) -> None:
+        """Answer a text message with the core's reply."""
+        text = update.message.text if update.message else None
+        assert text is not None
+        question = without_mention(text, context.bot.username)
+        await self._send(update, context, self._reply(self.responder.respond(question)))
+
+    async def non_text(self, update: Update, context: Context) -> None:
+        """Say that only text can be read (voice, photos, stickers, files...)."""
+        await self._send(update, context, Rendered(paragraphs(self.messages.non_text)))
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        """Answer a command the bot does not have with the help text."""
+        await self.help(update, context)
+
+    async def open_entry(self, update: Update, context: Context) -> None:
+        """Answer a button press that opens an entry: stop the spinner, send the entry."""
+        await _answer_query(update)
+        entry_id = _callback_data(update).removeprefix(ENTRY_PREFIX)
+        await self._send(update, context, self._entry(entry_id))
+
+    async def open_section(self, update: Update, context: Context) -> None:
+        """Show one section's entries by editing the menu message in place."""
+        index = int(_callback_data(update).removeprefix(SECTION_PREFIX))
+        rendered = render_section(self.kb, index)
+        await self._edit(update, context, rendered or render_topics(self.kb))
+
+    async def back_to_topics(self, update: Update, context: Context) -> None:
+        """Go back from a section to the list of sections, in place."""
+        await self._edit(update, context, render_topics(self.kb))
+
+    async def stale_button(self, update: Update, context: Context) -> None:
+        """Answer a button this version does not know (e.g. from an old message)."""
+        await _answer_query(update)
+        await self._send(update, context, render_unknown_topic(self.kb))
+
+    async def _edit(self, update: Update, context: Context, rendered: Rendered) -> None:
+        await _answer_query(update)
+        assert update.callback_query is not None
+        try:
+            await update.callback_query.edit_message_text(
+                rendered.text, reply_markup=rendered.keyboard
+            )
+        except BadRequest as error:
+            # Pressing the same button twice asks for an edit that changes nothing; a menu
+            # that was deleted or is too old to edit is sent again as a new message.
+            if "not modified" not in error.message.lower():
+                await self._send(update, context, rendered)
+
+    async def inline(self, update: Update, context: Context) -> None:
+        """Offer matching entries to share in any chat (the first entries for an empty query)."""
+        query = update.inline_query
+        assert query is not None
+        if query.query.strip():
+            replies = self.responder.search(query.query, limit=INLINE_RESULTS)
+        else:
+            first = (self.responder.entry_reply(e.id) for e in self.kb.entries[:INLINE_RESULTS])
+            replies = [r for r in first if r is not None]
+        await query.answer([self._article(r) for r in replies], cache_time=60)
+
+    def _article(self, reply: Reply) -> InlineQueryResultArticle:
+        assert reply.entry_id is not None
+        return InlineQueryResultArticle(
+            id=reply.entry_id,
+            title=label(reply.title or reply.entry_id),
+            description=label(reply.body, INLINE_DESCRIPTION),
+            input_message_content=InputTextMessageContent(answer_html(reply, self.messages)),
+        )
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the failure with the update id (never the text) and tell the user."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        logger.error("Error while handling update %s", update_id, exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        if update.callback_query is not None:
+            # Stop the button's spinner; it fails harmlessly if the handler already did.
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        if update.effective_chat is None:
+            return
+        try:
+            text = paragraphs(self.messages.error)
+            await context.bot.send_message(update.effective_chat.id, text)
+        except TelegramError as error:
+            logger.warning("Could not tell update %s's chat about the error: %s", update_id, error)
