@@ -76,6 +76,7 @@ class RedFlagReplies(_Strict):
 class RedFlags(_Strict):
     replies: RedFlagReplies
     rules: list[RedFlagRule] = Field(min_length=1)
+    ignore: list[str] = Field(default_factory=list)
 
 
 class SmallTalkIntent(_Strict):

@@ -25,10 +25,14 @@ class Triage:
 
     def __init__(self, red_flags: RedFlags) -> None:
         self._rules = RuleSet(red_flags.rules, fuzzy=True)
+        self._ignore = [f" {' '.join(words(p))} " for p in red_flags.ignore if words(p)]
 
     def check(self, text: str) -> RedFlag | None:
         """Return the first red flag the message raises (crisis before urgent), or None."""
-        rules = self._rules.fired(words(text)[:MAX_WORDS])
+        message = f" {' '.join(words(text)[:MAX_WORDS])} "
+        for phrase in self._ignore:
+            message = message.replace(phrase, " ")
+        rules = self._rules.fired(message.split())
         fired = [rule for rule in rules if isinstance(rule, RedFlagRule)]
         if not fired:
             return None

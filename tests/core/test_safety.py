@@ -69,3 +69,14 @@ def test_ordinary_questions_never_raise_a_red_flag(responder: Responder, message
 def test_red_flag_wins_over_a_matching_topic(responder: Responder) -> None:
     reply = responder.respond("heat helps my spasms but now I can't control my bowels")
     assert reply.kind == "urgent"
+
+
+def test_everyday_phrases_with_alarm_words_are_not_emergencies(responder: Responder) -> None:
+    reply = responder.respond("I fell asleep on the couch and woke up with a sore back spasm")
+    assert reply.kind != "urgent"
+    assert (
+        responder.respond(
+            "I fell asleep on the couch and then fell down the stairs, my back hurts badly"
+        ).kind
+        == "urgent"
+    )
