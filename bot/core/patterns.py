@@ -18,6 +18,8 @@ from bot.core.text import words
 
 # Shortest pattern word that still matches with one typo; shorter ones must be exact.
 FUZZY_MIN_LENGTH = 5
+# How many distinct message words each phrase set remembers the matches of.
+WORD_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class PhraseSet:
         self._prefixes: dict[int, list[PatternWord]] = {}
         for w in sorted((w for w in pattern_words if w.prefix), key=lambda w: w.text):
             self._prefixes.setdefault(len(w.text), []).append(w)
+        self._cache: dict[str, frozenset[PatternWord]] = {}
         self._by_first: dict[PatternWord, list[tuple[PatternWord, ...]]] = {}
         for phrase in self.phrases:
             self._by_first.setdefault(phrase[0], []).append(phrase)
@@ -87,12 +90,14 @@ class PhraseSet:
 
     def tag(self, message_words: Sequence[str]) -> list[frozenset[PatternWord]]:
         """Return, for each message word, the pattern words it matches."""
-        cache: dict[str, frozenset[PatternWord]] = {}
         tags = []
         for word in message_words:
-            if word not in cache:
-                cache[word] = self._word_matches(word)
-            tags.append(cache[word])
+            found = self._cache.get(word)
+            if found is None:
+                found = self._word_matches(word)
+                if len(self._cache) < WORD_CACHE_SIZE:
+                    self._cache[word] = found
+            tags.append(found)
         return tags
 
     def find(
@@ -119,21 +124,25 @@ class RuleSet:
         phrases = [p for rule in self.rules for p in rule.any]
         phrases += [p for rule in self.rules for group in rule.all for p in group]
         self._phrases = PhraseSet(phrases, fuzzy=fuzzy)
+        # Phrases are numbered once so that checking a message compares small integers.
+        self._ids = {phrase: index for index, phrase in enumerate(self._phrases.phrases)}
         self._compiled = [
             (
                 rule,
-                [compile_phrase(p) for p in rule.any],
-                [[compile_phrase(p) for p in group] for group in rule.all],
+                {self._ids[p] for p in map(compile_phrase, rule.any) if p},
+                [{self._ids[p] for p in map(compile_phrase, group) if p} for group in rule.all],
             )
             for rule in self.rules
         ]
 
     def fired(self, message_words: Sequence[str]) -> list[PhraseRule]:
         """Return every rule the words set off, in rule order."""
-        present = {phrase for _, phrase in self._phrases.find(self._phrases.tag(message_words))}
+        found = self._phrases.find(self._phrases.tag(message_words))
+        if not found:
+            return []
+        present = {self._ids[phrase] for _, phrase in found}
         return [
             rule
             for rule, any_phrases, groups in self._compiled
-            if any(p in present for p in any_phrases)
-            or (groups and all(any(p in present for p in group) for group in groups))
+            if (any_phrases & present) or (groups and all(group & present for group in groups))
         ]
