@@ -126,11 +126,18 @@ class Matcher:
         questions = [s for s in sentences if s.rstrip().endswith("?")]
         if len(sentences) < 2:
             return whole[:limit]
-        best = {m.entry_id: m for m in whole}
+        overall = {m.entry_id: m for m in whole}
+        best = dict(overall)
         for sentence in questions[:MAX_SENTENCES]:
             for m in self.match_terms(self.analyzer.analyze(sentence), limit=limit):
-                if m.entry_id not in best or m.score > best[m.entry_id].score:
-                    best[m.entry_id] = m
+                # Half the question, half the whole message: the question leads, but a
+                # topic named only in the story ("my chiropractor...") still counts.
+                base = overall[m.entry_id].score if m.entry_id in overall else 0.0
+                blended = Match(
+                    m.entry_id, round((m.score + base) / 2, 4), m.coverage, m.similarity
+                )
+                if m.entry_id not in best or blended.score > best[m.entry_id].score:
+                    best[m.entry_id] = blended
         ranked = sorted(best.values(), key=lambda m: (-m.score, -m.similarity, m.entry_id))
         return ranked[:limit]
 
