@@ -154,6 +154,15 @@ class Responder:
                     )
         for entry in self.kb.entries:
             for index, question in enumerate(entry.questions):
+                flag = self.triage.check(question)
+                if flag is not None:
+                    problems.append(
+                        Problem(
+                            "red_flags.yaml",
+                            f"rule '{flag.rule}' fires on entry '{entry.id}' question "
+                            f"{index + 1} ('{question}'); ordinary questions must not",
+                        )
+                    )
                 rule = self.scope.check(self.analyzer.corrected_words(question))
                 if rule is not None:
                     problems.append(

@@ -24,6 +24,9 @@ from bot.core.responder import Responder
         "I have been thinking about suicide",
         "my muscle spazms are so bad i want to end my life",
         "I keep cutting myself to cope",
+        "thinking about ending it tonight",
+        "my friend swallowed a whole pack of ibuprofen",
+        "he took all of his sleeping pills",
     ],
 )
 def test_red_flags_get_the_urgent_reply(responder: Responder, message: str) -> None:
@@ -60,6 +63,10 @@ def test_self_harm_gets_the_crisis_message(responder: Responder, message: str) -
         "sharp pain in my lower back during a flare",
         "does heat help back pain",
         "what are the symptoms of a muscle spasm",
+        "how do I make a spasm end quickly",
+        "I can't go on long walks because of the spasms",
+        "can I take ibuprofen with a glass of water for cramps",
+        "is it bad to take all the stretching advice at once",
     ],
 )
 def test_ordinary_questions_never_raise_a_red_flag(responder: Responder, message: str) -> None:
