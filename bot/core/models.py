@@ -131,6 +131,7 @@ class Language(_Strict):
     abbreviations: dict[str, str] = Field(default_factory=dict)
     abbreviation_context: AbbreviationContext = Field(default_factory=AbbreviationContext)
     topic_words: list[str] = Field(default_factory=list)
+    stem_overrides: dict[str, str] = Field(default_factory=dict)
 
 
 class KnowledgeBase(_Strict):

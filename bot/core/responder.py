@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.core.loader import KnowledgeBaseError, Problem, load_knowledge_base
-from bot.core.matcher import Document, Match, Matcher
+from bot.core.matcher import Document, Match, Matcher, unknown_weight
 from bot.core.models import Entry, KnowledgeBase
 from bot.core.safety import Triage
 from bot.core.scope import ScopeGuard
@@ -27,6 +27,9 @@ MAX_MATCH_WORDS = 400
 # A message with more content terms than this must name one of the topic words to be
 # answered; shorter ones ("does yoga help") are taken to be about our topic.
 FREE_TERMS = 3
+# An unknown word weighing this much (a rare word such as "dandruff") marks a short message
+# as being about something else.
+RARE_WORD_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,7 @@ def build_analyzer(kb: KnowledgeBase) -> Analyzer:
             kb.language.abbreviation_context.before,
             kb.language.abbreviation_context.after,
         ),
+        stem_overrides=kb.language.stem_overrides,
     )
     vocabulary: list[str] = []
     for entry in kb.entries:
@@ -204,11 +208,21 @@ class Responder:
         return self._fallback(None, close, score=top)
 
     def _on_topic(self, text: str) -> bool:
-        """Return True when a message is short or names something the article covers."""
-        terms = {t.stem for t in self.analyzer.analyze(text)}
-        if len(terms) <= FREE_TERMS or not self._topics:
+        """Return True when a message names something the article covers, or is short.
+
+        A short message passes only if every word in it is one the knowledge base knows
+        or an everyday word: "how to get rid of dandruff" is about something else.
+        """
+        analysed = self.analyzer.analyze(text)
+        terms = {t.stem for t in analysed}
+        if not self._topics or any(topic <= terms for topic in self._topics):
             return True
-        return any(topic <= terms for topic in self._topics)
+        if len(terms) > FREE_TERMS:
+            return False
+        return not any(
+            not self.matcher.knows(t.stem) and unknown_weight(t.frequency) >= RARE_WORD_WEIGHT
+            for t in analysed
+        )
 
     def match(self, text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Match]:
         """Rank entries for a message (no triage, no threshold)."""

@@ -120,8 +120,10 @@ class Analyzer:
         synonyms: Mapping[str, Iterable[str]],
         abbreviations: Mapping[str, str],
         context: tuple[Iterable[str], Iterable[str]] = ((), ()),
+        stem_overrides: Mapping[str, str] | None = None,
         vocabulary: Iterable[str] = (),
     ) -> None:
+        self._stem_overrides = dict(stem_overrides or {})
         self.stopwords = frozenset(w for s in stopwords for w in words(s))
         self.abbreviations = dict(abbreviations)
         self.context = (frozenset(context[0]), frozenset(context[1]))
@@ -129,14 +131,14 @@ class Analyzer:
         for canonical, variants in synonyms.items():
             # A multi-word canonical term becomes one concept term, so "ankylosing
             # spondylitis", "AS" and "spondylitis" all weigh the same single term.
-            canonical_stems = tuple(stem(w) for w in words(canonical))
+            canonical_stems = tuple(self.stem(w) for w in words(canonical))
             if not canonical_stems:
                 continue
             target = (" ".join(canonical_stems),)
             if len(canonical_stems) > 1:
                 self._phrases[canonical_stems] = target
             for variant in variants:
-                key = tuple(stem(w) for w in words(variant))
+                key = tuple(self.stem(w) for w in words(variant))
                 if key and key != target:
                     self._phrases[key] = target
         self._longest_phrase = max((len(k) for k in self._phrases), default=1)
@@ -146,11 +148,15 @@ class Analyzer:
         self._corrections: dict[str, str | None] = {}
         self.set_vocabulary(vocabulary)
 
+    def stem(self, word: str) -> str:
+        """Stem one folded word, honouring the knowledge base's stem overrides."""
+        return self._stem_overrides.get(word) or stem(word)
+
     def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
         """Declare the words typos are corrected towards (the knowledge base's own words)."""
         known = {w for text in vocabulary for w in words(text)}
         self._vocabulary = frozenset(known)
-        self._vocabulary_stems = frozenset(stem(w) for w in known)
+        self._vocabulary_stems = frozenset(self.stem(w) for w in known)
         self._vocabulary_list = sorted(w for w in known if len(w) >= 4 and w not in self.stopwords)
         self._corrections = {}
 
@@ -158,7 +164,7 @@ class Analyzer:
         """Return the knowledge-base word a typo most likely meant, or None to keep it."""
         if word in self._vocabulary or word in self.stopwords or word.isdigit():
             return None
-        if stem(word) in self._vocabulary_stems:
+        if self.stem(word) in self._vocabulary_stems:
             return None
         if word in self._corrections:
             return self._corrections[word]
@@ -198,7 +204,7 @@ class Analyzer:
         for word in raw:
             fixed = self.correct(word) if correct else None
             chosen = fixed or word
-            typed.append((chosen, stem(chosen), fixed is not None))
+            typed.append((chosen, self.stem(chosen), fixed is not None))
         terms: list[Term] = []
         i = 0
         while i < len(typed):
