@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -26,12 +28,22 @@ from bot.telegram.render import ENTRY_PREFIX, SECTION_PREFIX, TOPICS_DATA
 from bot.telegram.stats import Stats
 
 # The command menu Telegram shows next to the text box; /stats is for admins and not listed.
+logger = logging.getLogger(__name__)
+
 COMMANDS: tuple[str, ...] = COMMAND_NAMES
 
 # Retry a request Telegram answered with "retry after" this many times before giving up.
 RATE_LIMIT_RETRIES = 3
 
 App = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def publish_commands(application: App, responder: Responder) -> None:
+    """Set the command menu at start-up; a server that refuses it must not stop the bot."""
+    try:
+        await application.bot.set_my_commands(command_menu(responder))
+    except TelegramError as error:
+        logger.warning("Could not set the command menu: %s", error.message)
 
 
 def command_menu(responder: Responder) -> list[BotCommand]:
@@ -55,7 +67,7 @@ def build_application(
         )
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(True)
-        .post_init(lambda app: app.bot.set_my_commands(command_menu(responder)))
+        .post_init(lambda app: publish_commands(app, responder))
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)

@@ -120,3 +120,10 @@ def test_search_returns_answers_for_inline_mode(responder: Responder) -> None:
     assert 1 <= len(results) <= 10
     assert all(r.kind == "answer" for r in results)
     assert responder.search("I want to kill myself") == []
+
+
+def test_module_level_respond_uses_the_shipped_knowledge_base() -> None:
+    from bot.core import respond
+
+    reply = respond("what is a muscle spasm")
+    assert (reply.kind, reply.entry_id) == ("answer", "what-is-a-muscle-spasm")

@@ -380,3 +380,14 @@ async def test_start_up_publishes_the_command_menu(bot: BotHarness) -> None:
     await bot.app.post_init(bot.app)
     [call] = bot.api.calls_to("setMyCommands")
     assert [c["command"] for c in call.params["commands"]] == list(COMMANDS)
+
+
+async def test_a_server_that_refuses_the_command_menu_does_not_stop_the_bot(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.api.fail_next["setMyCommands"] = "Bad Request: method not supported here"
+    assert bot.app.post_init is not None
+    await bot.app.post_init(bot.app)
+    assert "Could not set the command menu" in caplog.text
+    [reply] = await bot.messages(text_update(QUESTION))
+    assert reply.text.startswith("<b>")
