@@ -108,7 +108,10 @@ def documents(kb: KnowledgeBase, analyzer: Analyzer) -> list[Document]:
 class Responder:
     """Answers messages from one knowledge base: triage, small talk, matching, threshold."""
 
-    def __init__(self, kb: KnowledgeBase, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, threshold: float = DEFAULT_THRESHOLD, lint: bool = True
+    ) -> None:
+        """Index ``kb``; with ``lint`` also refuse rules that clash with the entries."""
         self.kb = kb
         self.threshold = threshold
         self.analyzer = build_analyzer(kb)
@@ -122,9 +125,10 @@ class Responder:
         self.triage = Triage(kb.red_flags)
         self.smalltalk = SmallTalk(kb.smalltalk, self.analyzer.stopwords)
         self._entries = {entry.id: entry for entry in kb.entries}
-        problems = self._semantic_problems()
-        if problems:
-            raise KnowledgeBaseError(problems)
+        if lint:
+            problems = self._semantic_problems()
+            if problems:
+                raise KnowledgeBaseError(problems)
 
     @classmethod
     def from_directory(
