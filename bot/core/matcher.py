@@ -15,6 +15,7 @@ English. Topics the article does not cover are caught before matching (see scope
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -29,6 +30,8 @@ COVERAGE_SHARE = 0.6
 # should not be drowned by the story around it.
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 MAX_SENTENCES = 20
+# How many entries the whole-message ranking keeps for blending with question sentences.
+WHOLE_POOL = 10
 # A term must appear in this many of an entry's questions to count fully for it; a word
 # used once ("differently" in one long example) is incidental and counts for less.
 SUPPORT = 2
@@ -70,9 +73,10 @@ class Matcher:
         self.analyzer = analyzer
         self._ids: list[str] = []
         entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        question_postings: dict[str, list[int]] = defaultdict(list)
         question_terms: list[frozenset[str]] = []
         self._question_entry: list[int] = []
+        self._entry_strength: list[dict[str, float]] = []
+        self._index: dict[str, int] = {}
         for index, document in enumerate(documents):
             self._ids.append(document.entry_id)
             seen: dict[str, int] = defaultdict(int)
@@ -80,22 +84,24 @@ class Matcher:
                 terms = frozenset(question)
                 if not terms:
                     continue
-                q_index = len(question_terms)
                 question_terms.append(terms)
                 self._question_entry.append(index)
                 for term in terms:
-                    question_postings[term].append(q_index)
                     seen[term] += 1
-            for term, support in seen.items():
-                entry_postings[term].append((index, min(1.0, support / SUPPORT)))
+            strengths = {term: min(1.0, support / SUPPORT) for term, support in seen.items()}
+            self._entry_strength.append(strengths)
+            for term, strength in strengths.items():
+                entry_postings[term].append((index, strength))
+        self._index = {entry_id: i for i, entry_id in enumerate(self._ids)}
         count = max(len(self._ids), 1)
         self._idf = {t: math.log(1.0 + count / len(p)) for t, p in entry_postings.items()}
         self._entry_postings = {t: tuple(p) for t, p in entry_postings.items()}
         self._strength = {t: max(s for _, s in p) for t, p in entry_postings.items()}
-        self._question_postings = {t: tuple(p) for t, p in question_postings.items()}
-        self._question_norms = [
-            math.sqrt(sum(self._idf[t] ** 2 for t in terms)) for terms in question_terms
-        ]
+        norms = [math.sqrt(sum(self._idf[t] ** 2 for t in terms)) for terms in question_terms]
+        grouped: list[list[tuple[frozenset[str], float]]] = [[] for _ in self._ids]
+        for terms, norm, entry in zip(question_terms, norms, self._question_entry, strict=True):
+            grouped[entry].append((terms, norm))
+        self._entry_questions = [tuple(g) for g in grouped]
 
     @property
     def entry_ids(self) -> tuple[str, ...]:
@@ -121,18 +127,23 @@ class Matcher:
         of its questions (sentences ending in "?"), whichever is higher: the story around a
         question should not drown it.
         """
-        whole = self.match_terms(self.analyzer.analyze(query), limit=len(self._ids))
+        whole = self.match_terms(self.analyzer.analyze(query), limit=max(limit, WHOLE_POOL))
         sentences = [s for s in _SENTENCE.findall(query) if s.strip()]
         questions = [s for s in sentences if s.rstrip().endswith("?")]
         if len(sentences) < 2:
             return whole[:limit]
         overall = {m.entry_id: m for m in whole}
+        whole_terms = self.analyzer.analyze(query)
         best = dict(overall)
         for sentence in questions[:MAX_SENTENCES]:
             for m in self.match_terms(self.analyzer.analyze(sentence), limit=limit):
                 # Half the question, half the whole message: the question leads, but a
                 # topic named only in the story ("my chiropractor...") still counts.
-                base = overall[m.entry_id].score if m.entry_id in overall else 0.0
+                base = (
+                    overall[m.entry_id].score
+                    if m.entry_id in overall
+                    else self.score_entry(whole_terms, m.entry_id)
+                )
                 blended = Match(
                     m.entry_id, round((m.score + base) / 2, 4), m.coverage, m.similarity
                 )
@@ -143,37 +154,79 @@ class Matcher:
 
     def match_terms(self, terms: Sequence[Term], *, limit: int = 3) -> list[Match]:
         """Rank entries for already analysed query terms, best first."""
-        weights: dict[str, float] = {}
-        for term in terms:
-            weights[term.stem] = max(weights.get(term.stem, 0.0), self.weigh(term))
+        weights = self._weights(terms)
         total = sum(weights.values())
         if total <= 0.0 or limit <= 0:
             return []
         norm = math.sqrt(sum(w * w for w in weights.values()))
+        known = [
+            (stem, weight, self._idf[stem]) for stem, weight in weights.items() if stem in self._idf
+        ]
 
         covered: dict[int, float] = defaultdict(float)
-        dots: dict[int, float] = defaultdict(float)
-        for stem, weight in weights.items():
-            idf = self._idf.get(stem)
-            if idf is None:
-                continue
+        squares: dict[int, float] = defaultdict(float)
+        for stem, weight, _ in known:
             for entry, strength in self._entry_postings[stem]:
                 covered[entry] += weight * strength
-            for question in self._question_postings[stem]:
-                dots[question] += weight * idf
+                squares[entry] += weight * weight
 
-        similarity: dict[int, float] = defaultdict(float)
-        for question, dot in dots.items():
-            value = dot / (norm * self._question_norms[question])
-            entry = self._question_entry[question]
-            if value > similarity[entry]:
-                similarity[entry] = value
-
-        ranked = []
-        for entry, amount in covered.items():
-            coverage = amount / total
-            sim = similarity[entry]
-            score = COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * sim
-            ranked.append(Match(self._ids[entry], round(score, 4), coverage, sim))
+        # Cauchy-Schwarz bounds an entry's similarity by the share of the query's weight it
+        # shares (sqrt of the shared squares over the query norm). Entries are scored in
+        # order of that upper bound, and scoring stops once no remaining entry can reach
+        # the limit-th best: on a large knowledge base this skips nearly every entry that
+        # shares only a common word, with the same result as scoring them all.
+        bounds = sorted(
+            (
+                (
+                    COVERAGE_SHARE * amount / total
+                    + (1.0 - COVERAGE_SHARE) * min(1.0, math.sqrt(squares[entry]) / norm),
+                    entry,
+                )
+                for entry, amount in covered.items()
+            ),
+            reverse=True,
+        )
+        best: list[tuple[float, float, str]] = []  # heap of (score, similarity, id)
+        ranked: list[Match] = []
+        for bound, entry in bounds:
+            if len(best) >= limit and bound < best[0][0]:
+                break
+            coverage = covered[entry] / total
+            sim = self._similarity(entry, known, norm)
+            score = round(COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * sim, 4)
+            ranked.append(Match(self._ids[entry], score, coverage, sim))
+            if len(best) < limit:
+                heapq.heappush(best, (score, sim, self._ids[entry]))
+            elif score > best[0][0]:
+                heapq.heapreplace(best, (score, sim, self._ids[entry]))
         ranked.sort(key=lambda m: (-m.score, -m.similarity, m.entry_id))
         return ranked[:limit]
+
+    def score_entry(self, terms: Sequence[Term], entry_id: str) -> float:
+        """Return one entry's score for analysed query terms (0 when it shares nothing)."""
+        entry = self._index.get(entry_id)
+        weights = self._weights(terms)
+        total = sum(weights.values())
+        if entry is None or total <= 0.0:
+            return 0.0
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        known = [(s, w, self._idf[s]) for s, w in weights.items() if s in self._idf]
+        strengths = self._entry_strength[entry]
+        coverage = sum(w * strengths.get(s, 0.0) for s, w, _ in known) / total
+        sim = self._similarity(entry, known, norm)
+        return round(COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * sim, 4)
+
+    def _weights(self, terms: Sequence[Term]) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for term in terms:
+            weights[term.stem] = max(weights.get(term.stem, 0.0), self.weigh(term))
+        return weights
+
+    def _similarity(self, entry: int, known: list[tuple[str, float, float]], norm: float) -> float:
+        """Return the cosine between the query and the entry's closest example question."""
+        best = 0.0
+        for terms, question_norm in self._entry_questions[entry]:
+            dot = sum(weight * idf for stem, weight, idf in known if stem in terms)
+            if dot:
+                best = max(best, dot / (norm * question_norm))
+        return best
