@@ -33,6 +33,9 @@ KNOWLEDGE = ROOT / "knowledge"
 DEFAULT_DATA = ROOT / "tests" / "data" / "labelled.yaml"
 OURS = "ours"
 OURS_LABEL = "ours: respond()"
+# The matcher alone, without triage, small talk and scope rules: like for like with baselines.
+OURS_MATCH = "ours-match"
+OURS_MATCH_LABEL = "ours: match() only"
 WARM_UP = ("warm up: does stretching help a sore back", "hello", "what is it")
 # The issue's targets for our matcher, on one core: (size, what, limit).
 TARGETS = (
@@ -94,7 +97,7 @@ def measure(
     """Start one method from nothing, time its answers and report its peak memory."""
     started = time.perf_counter()
     cls: type[Baseline] | None = None
-    if method == OURS:
+    if method in (OURS, OURS_MATCH):
         from bot.core.loader import load_knowledge_base
         from bot.core.responder import Responder
     else:
@@ -106,7 +109,8 @@ def measure(
     loaded = time.perf_counter()
     answer: Callable[[str], object]
     if cls is None:
-        answer = Responder(kb, lint=lint).respond
+        responder = Responder(kb, lint=lint)
+        answer = responder.respond if method == OURS else responder.match
     else:
         baseline = cls()
         baseline.fit(entry_texts(kb))
@@ -286,7 +290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         BASELINES if args.baselines is None else [by_key(k) for k in args.baselines.split(",") if k]
     )
     runnable = [cls for cls in classes if cls.skip_line() is None]
-    methods = [(OURS, OURS_LABEL), *((cls.__name__, cls.name) for cls in runnable)]
+    methods = [
+        (OURS, OURS_LABEL),
+        (OURS_MATCH, OURS_MATCH_LABEL),
+        *((cls.__name__, cls.name) for cls in runnable),
+    ]
     print(
         f"Machine: {os.cpu_count()} cores, {pinned}; Python {sys.version.split()[0]}; "
         f"{rounds} timed passes per method after {len(WARM_UP)} warm-up questions."
