@@ -71,3 +71,17 @@ def test_eval_prints_figures_per_kind(capsys: pytest.CaptureFixture[str]) -> Non
     assert "in-scope accuracy" in out
     assert "out-of-scope rejection" in out
     assert "red-flag recall" in out
+
+
+def test_ask_stops_quietly_when_the_reader_goes_away() -> None:
+    questions = "what is a muscle spasm\n" * 2000
+    result = subprocess.run(
+        f"{sys.executable} -m bot ask --json - | head -c 10",
+        shell=True,
+        input=questions,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert "Traceback" not in result.stderr
