@@ -22,6 +22,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from bot.core.arrays import ArrayScorer
 from bot.core.text import Analyzer, Term
 
 # Share of the score given to coverage (the rest is similarity to the closest question).
@@ -32,6 +35,8 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 MAX_SENTENCES = 20
 # How many entries the whole-message ranking keeps for blending with question sentences.
 WHOLE_POOL = 10
+# From this many entries on, scoring runs on numpy arrays instead of entry by entry.
+ARRAY_MIN_ENTRIES = 200
 # A term must appear in this many of an entry's questions to count fully for it; a word
 # used once ("differently" in one long example) is incidental and counts for less.
 SUPPORT = 2
@@ -102,6 +107,12 @@ class Matcher:
         for terms, norm, entry in zip(question_terms, norms, self._question_entry, strict=True):
             grouped[entry].append((terms, norm))
         self._entry_questions = [tuple(g) for g in grouped]
+        # Thousands of entries are scored as arrays (same formula, same results).
+        self._arrays = (
+            ArrayScorer(self._entry_postings, self._entry_questions)
+            if len(self._ids) >= ARRAY_MIN_ENTRIES and all(self._entry_questions)
+            else None
+        )
 
     @property
     def entry_ids(self) -> tuple[str, ...]:
@@ -163,6 +174,8 @@ class Matcher:
             (stem, weight, self._idf[stem]) for stem, weight in weights.items() if stem in self._idf
         ]
 
+        if self._arrays is not None:
+            return self._rank_arrays(known, total, norm, limit)
         covered: dict[int, float] = defaultdict(float)
         squares: dict[int, float] = defaultdict(float)
         for stem, weight, _ in known:
@@ -199,6 +212,27 @@ class Matcher:
                 heapq.heappush(best, (score, sim, self._ids[entry]))
             elif score > best[0][0]:
                 heapq.heapreplace(best, (score, sim, self._ids[entry]))
+        ranked.sort(key=lambda m: (-m.score, -m.similarity, m.entry_id))
+        return ranked[:limit]
+
+    def _rank_arrays(
+        self, known: list[tuple[str, float, float]], total: float, norm: float, limit: int
+    ) -> list[Match]:
+        assert self._arrays is not None
+        coverage, similarity, mask = self._arrays.scores(known, total, norm)
+        score = (COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * similarity) * mask
+        candidates = int(mask.sum())
+        if not candidates:
+            return []
+        # Every entry scoring at least the limit-th best is kept, ties included, so they
+        # are broken exactly as the scalar path breaks them.
+        keep = min(candidates, limit)
+        kth = np.partition(score, len(score) - keep)[len(score) - keep]
+        top = np.nonzero((score >= kth) & (mask > 0))[0]
+        ranked = [
+            Match(self._ids[i], round(float(score[i]), 4), float(coverage[i]), float(similarity[i]))
+            for i in top
+        ]
         ranked.sort(key=lambda m: (-m.score, -m.similarity, m.entry_id))
         return ranked[:limit]
 
