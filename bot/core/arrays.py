@@ -1,8 +1,8 @@
 """Array scoring for large knowledge bases: the matcher's formula over numpy vectors.
 
-The pure-Python scorer in matcher.py walks candidate entries one by one, which is fast for
-the shipped fifteen entries but slow for thousands that share everyday words. This module
-computes the same coverage and closest-question cosine for every entry at once.
+The pure-Python scorer in matcher.py walks candidate entries one by one, which is slow for
+thousands of entries that share everyday words. This module computes the same coverage and
+closest-question cosine for every entry at once; the scalar path stays as the reference.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def test_array_scoring_ranks_exactly_like_entry_by_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large knowledge bases are scored with numpy; the rankings must not change."""
     kb = load_knowledge_base()
-    scalar = Responder(kb)
-    monkeypatch.setattr(matcher, "ARRAY_MIN_ENTRIES", 1)
     arrays = Responder(kb)
+    monkeypatch.setattr(matcher, "ARRAY_MIN_ENTRIES", 10**9)
+    scalar = Responder(kb)
     assert arrays.matcher._arrays is not None
     assert scalar.matcher._arrays is None
     questions = [e.question for e in load_examples(DATA / "labelled.yaml")]
