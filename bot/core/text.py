@@ -190,21 +190,24 @@ class Analyzer:
             self._corrections[word] = result
         return result
 
-    def corrected_words(self, text: str, *, correct: bool = True) -> list[str]:
-        """Return the message's folded words with abbreviations spelled out and typos fixed."""
+    def _typed(self, text: str, correct: bool) -> list[tuple[str, bool]]:
+        """Return (word, was it corrected) for each folded word, abbreviations spelled out."""
         raw = words(expand_abbreviations(text, self.abbreviations, self.stopwords, self.context))
         if not correct:
-            return raw
-        return [self.correct(word) or word for word in raw]
+            return [(word, False) for word in raw]
+        typed = []
+        for word in raw:
+            fixed = self.correct(word)
+            typed.append((fixed or word, fixed is not None))
+        return typed
+
+    def corrected_words(self, text: str, *, correct: bool = True) -> list[str]:
+        """Return the message's folded words with abbreviations spelled out and typos fixed."""
+        return [word for word, _ in self._typed(text, correct)]
 
     def analyze(self, text: str, *, correct: bool = True) -> list[Term]:
         """Return the content terms of ``text``: stems after typo correction and synonyms."""
-        raw = words(expand_abbreviations(text, self.abbreviations, self.stopwords, self.context))
-        typed: list[tuple[str, str, bool]] = []  # (word, stem, corrected)
-        for word in raw:
-            fixed = self.correct(word) if correct else None
-            chosen = fixed or word
-            typed.append((chosen, self.stem(chosen), fixed is not None))
+        typed = [(word, self.stem(word), fixed) for word, fixed in self._typed(text, correct)]
         terms: list[Term] = []
         i = 0
         while i < len(typed):
