@@ -47,8 +47,8 @@ class ArrayScorer:
 
     def scores(
         self, known: Sequence[tuple[str, float, float]], total: float, norm: float
-    ) -> tuple[Floats, Floats, Floats]:
-        """Return (coverage, similarity, covered-mask as 0/1) for every entry."""
+    ) -> tuple[Floats, Floats]:
+        """Return (coverage, similarity) for every entry; coverage 0 means no shared term."""
         coverage: Floats = np.zeros(self.entries)
         dots: Floats = np.zeros(len(self._norms))
         for stem, weight, idf in known:
@@ -57,4 +57,4 @@ class ArrayScorer:
             dots[self._questions[stem]] += weight * idf
         cosine = dots / (norm * self._norms)
         similarity: Floats = np.maximum.reduceat(cosine, self._starts)
-        return coverage / total, similarity, (coverage > 0).astype(np.float64)
+        return coverage / total, similarity

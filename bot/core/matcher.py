@@ -15,7 +15,6 @@ English. Topics the article does not cover are caught before matching (see scope
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import defaultdict
@@ -54,6 +53,15 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class _Query:
+    """A query's known terms as (stem, weight, idf), its total weight and its norm."""
+
+    known: tuple[tuple[str, float, float], ...]
+    total: float
+    norm: float
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """An entry as the index sees it: its id and the term lists of its example questions."""
 
@@ -80,9 +88,8 @@ class Matcher:
         self._ids: list[str] = []
         entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         question_terms: list[frozenset[str]] = []
-        self._question_entry: list[int] = []
+        question_entry: list[int] = []
         self._entry_strength: list[dict[str, float]] = []
-        self._index: dict[str, int] = {}
         for index, document in enumerate(documents):
             self._ids.append(document.entry_id)
             seen: dict[str, int] = defaultdict(int)
@@ -91,7 +98,7 @@ class Matcher:
                 if not terms:
                     continue
                 question_terms.append(terms)
-                self._question_entry.append(index)
+                question_entry.append(index)
                 for term in terms:
                     seen[term] += 1
             strengths = {term: min(1.0, support / SUPPORT) for term, support in seen.items()}
@@ -105,10 +112,11 @@ class Matcher:
         self._strength = {t: max(s for _, s in p) for t, p in entry_postings.items()}
         norms = [math.sqrt(sum(self._idf[t] ** 2 for t in terms)) for terms in question_terms]
         grouped: list[list[tuple[frozenset[str], float]]] = [[] for _ in self._ids]
-        for terms, norm, entry in zip(question_terms, norms, self._question_entry, strict=True):
+        for terms, norm, entry in zip(question_terms, norms, question_entry, strict=True):
             grouped[entry].append((terms, norm))
         self._entry_questions = [tuple(g) for g in grouped]
-        # Thousands of entries are scored as arrays (same formula, same results).
+        # Entries are scored as arrays; entry by entry only when some entry has no question
+        # with a content word (the arrays need one per entry) and as the tests' reference.
         self._arrays = (
             ArrayScorer(self._entry_postings, self._entry_questions)
             if len(self._ids) >= ARRAY_MIN_ENTRIES and all(self._entry_questions)
@@ -139,13 +147,13 @@ class Matcher:
         of its questions (sentences ending in "?"), whichever is higher: the story around a
         question should not drown it.
         """
-        whole = self.match_terms(self.analyzer.analyze(query), limit=max(limit, WHOLE_POOL))
+        whole_terms = self.analyzer.analyze(query)
+        whole = self.match_terms(whole_terms, limit=max(limit, WHOLE_POOL))
         sentences = [s for s in _SENTENCE.findall(query) if s.strip()]
         questions = [s for s in sentences if s.rstrip().endswith("?")]
         if len(sentences) < 2:
             return whole[:limit]
         overall = {m.entry_id: m for m in whole}
-        whole_terms = self.analyzer.analyze(query)
         best = dict(overall)
         for sentence in questions[:MAX_SENTENCES]:
             for m in self.match_terms(self.analyzer.analyze(sentence), limit=limit):
@@ -166,70 +174,34 @@ class Matcher:
 
     def match_terms(self, terms: Sequence[Term], *, limit: int = 3) -> list[Match]:
         """Rank entries for already analysed query terms, best first."""
-        weights = self._weights(terms)
-        total = sum(weights.values())
-        if total <= 0.0 or limit <= 0:
+        query = self._query(terms)
+        if query is None or limit <= 0:
             return []
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        known = [
-            (stem, weight, self._idf[stem]) for stem, weight in weights.items() if stem in self._idf
-        ]
-
         if self._arrays is not None:
-            return self._rank_arrays(known, total, norm, limit)
-        covered: dict[int, float] = defaultdict(float)
-        squares: dict[int, float] = defaultdict(float)
-        for stem, weight, _ in known:
-            for entry, strength in self._entry_postings[stem]:
-                covered[entry] += weight * strength
-                squares[entry] += weight * weight
-
-        # Cauchy-Schwarz bounds an entry's similarity by the share of the query's weight it
-        # shares (sqrt of the shared squares over the query norm). Entries are scored in
-        # order of that upper bound, and scoring stops once no remaining entry can reach
-        # the limit-th best: on a large knowledge base this skips nearly every entry that
-        # shares only a common word, with the same result as scoring them all.
-        bounds = sorted(
-            (
-                (
-                    COVERAGE_SHARE * amount / total
-                    + (1.0 - COVERAGE_SHARE) * min(1.0, math.sqrt(squares[entry]) / norm),
-                    entry,
-                )
-                for entry, amount in covered.items()
-            ),
-            reverse=True,
-        )
-        best: list[tuple[float, float, str]] = []  # heap of (score, similarity, id)
-        ranked: list[Match] = []
-        for bound, entry in bounds:
-            if len(best) >= limit and bound < best[0][0]:
-                break
-            coverage = covered[entry] / total
-            sim = self._similarity(entry, known, norm)
+            return self._rank_arrays(query, limit)
+        ranked = []
+        for entry in sorted(
+            {e for stem, _, _ in query.known for e, _ in self._entry_postings[stem]}
+        ):
+            coverage, sim = self._measure(entry, query)
             score = round(COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * sim, 4)
             ranked.append(Match(self._ids[entry], score, coverage, sim))
-            if len(best) < limit:
-                heapq.heappush(best, (score, sim, self._ids[entry]))
-            elif score > best[0][0]:
-                heapq.heapreplace(best, (score, sim, self._ids[entry]))
         ranked.sort(key=lambda m: (-m.score, -m.similarity, m.entry_id))
         return ranked[:limit]
 
-    def _rank_arrays(
-        self, known: list[tuple[str, float, float]], total: float, norm: float, limit: int
-    ) -> list[Match]:
+    def _rank_arrays(self, query: _Query, limit: int) -> list[Match]:
         assert self._arrays is not None
-        coverage, similarity, mask = self._arrays.scores(known, total, norm)
-        score = (COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * similarity) * mask
-        candidates = int(mask.sum())
+        coverage, similarity = self._arrays.scores(query.known, query.total, query.norm)
+        covered = coverage > 0
+        candidates = int(covered.sum())
         if not candidates:
             return []
+        score = (COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * similarity) * covered
         # Every entry scoring at least the limit-th best is kept, ties included, so they
         # are broken exactly as the scalar path breaks them.
         keep = min(candidates, limit)
         kth = np.partition(score, len(score) - keep)[len(score) - keep]
-        top = np.nonzero((score >= kth) & (mask > 0))[0]
+        top = np.nonzero((score >= kth) & covered)[0]
         ranked = [
             Match(self._ids[i], round(float(score[i]), 4), float(coverage[i]), float(similarity[i]))
             for i in top
@@ -240,28 +212,30 @@ class Matcher:
     def score_entry(self, terms: Sequence[Term], entry_id: str) -> float:
         """Return one entry's score for analysed query terms (0 when it shares nothing)."""
         entry = self._index.get(entry_id)
-        weights = self._weights(terms)
-        total = sum(weights.values())
-        if entry is None or total <= 0.0:
+        query = self._query(terms)
+        if entry is None or query is None:
             return 0.0
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        known = [(s, w, self._idf[s]) for s, w in weights.items() if s in self._idf]
-        strengths = self._entry_strength[entry]
-        coverage = sum(w * strengths.get(s, 0.0) for s, w, _ in known) / total
-        sim = self._similarity(entry, known, norm)
+        coverage, sim = self._measure(entry, query)
         return round(COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * sim, 4)
 
-    def _weights(self, terms: Sequence[Term]) -> dict[str, float]:
+    def _query(self, terms: Sequence[Term]) -> _Query | None:
+        """Weigh the query's terms once; None when nothing in it carries weight."""
         weights: dict[str, float] = {}
         for term in terms:
             weights[term.stem] = max(weights.get(term.stem, 0.0), self.weigh(term))
-        return weights
+        total = sum(weights.values())
+        if total <= 0.0:
+            return None
+        known = tuple((s, w, self._idf[s]) for s, w in weights.items() if s in self._idf)
+        return _Query(known, total, math.sqrt(sum(w * w for w in weights.values())))
 
-    def _similarity(self, entry: int, known: list[tuple[str, float, float]], norm: float) -> float:
-        """Return the cosine between the query and the entry's closest example question."""
+    def _measure(self, entry: int, query: _Query) -> tuple[float, float]:
+        """Return one entry's coverage of the query and its closest question's cosine."""
+        strengths = self._entry_strength[entry]
+        coverage = sum(w * strengths.get(s, 0.0) for s, w, _ in query.known) / query.total
         best = 0.0
         for terms, question_norm in self._entry_questions[entry]:
-            dot = sum(weight * idf for stem, weight, idf in known if stem in terms)
+            dot = sum(weight * idf for stem, weight, idf in query.known if stem in terms)
             if dot:
-                best = max(best, dot / (norm * question_norm))
-        return best
+                best = max(best, dot / (query.norm * question_norm))
+        return coverage, best
