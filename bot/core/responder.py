@@ -201,14 +201,13 @@ class Responder:
             return self._with_disclaimer("smalltalk", intent.reply, score=1.0, rule=intent.name)
         matches = self.match(text)
         top = matches[0].score if matches else 0.0
+        close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
         if self.scope.check(self.analyzer.corrected_words(text)) is not None:
-            close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
             return self._fallback(None, close, score=0.0)
         if matches and top >= self.threshold and self._on_topic(text):
             reply = self.entry_reply(matches[0].entry_id, score=matches[0].score)
             assert reply is not None
             return reply
-        close = [m for m in matches if m.score >= SUGGESTION_FLOOR][:MAX_SUGGESTIONS]
         return self._fallback(None, close, score=top)
 
     def _on_topic(self, text: str) -> bool:
