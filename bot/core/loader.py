@@ -15,10 +15,12 @@ from bot.core.models import (
     Language,
     Messages,
     OutOfScope,
+    RedFlagExamples,
     RedFlags,
     Section,
     SmallTalkIntent,
 )
+from bot.core.patterns import PatternError, compile_pattern
 from bot.core.text import normalise_phrase
 
 # Telegram refuses messages longer than this many characters.
@@ -134,8 +136,19 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
 
     sections = _parse_list(Section, read("sections.yaml", "sections"), "sections.yaml", problems)
     messages = _parse(Messages, read("messages.yaml", "messages"), "messages.yaml", problems)
-    red_flags = _parse(
-        RedFlags, _read_yaml(root / "red_flags.yaml", root, problems), "red_flags.yaml", problems
+    red_flags_raw = _read_yaml(root / "red_flags.yaml", root, problems)
+    if isinstance(red_flags_raw, dict):
+        # The context cues live in a file of their own, so the rules file stays readable.
+        red_flags_raw = {
+            **red_flags_raw,
+            "context": _read_yaml(root / "red_flag_context.yaml", root, problems) or {},
+        }
+    red_flags = _parse(RedFlags, red_flags_raw, "red_flags.yaml", problems)
+    examples = _parse(
+        RedFlagExamples,
+        _read_yaml(root / "red_flag_examples.yaml", root, problems),
+        "red_flag_examples.yaml",
+        problems,
     )
     out_of_scope = _parse(
         OutOfScope,
@@ -195,11 +208,13 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         or messages is None
         or red_flags is None
         or out_of_scope is None
+        or examples is None
     ):
         raise KnowledgeBaseError(problems)
     assert smalltalk is not None
     assert language is not None
     problems.extend(_cross_check(entries, sections, synonyms, smalltalk, messages, language))
+    problems.extend(_red_flag_problems(red_flags, examples))
     if problems:
         raise KnowledgeBaseError(problems)
     return KnowledgeBase(
@@ -211,6 +226,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         smalltalk=smalltalk,
         messages=messages,
         language=language,
+        red_flag_examples=examples,
     )
 
 
@@ -338,4 +354,34 @@ def _cross_check(
                 )
             pattern_owner.setdefault(key, intent.name)
 
+    return problems
+
+
+def _red_flag_problems(red_flags: RedFlags, examples: RedFlagExamples) -> list[Problem]:
+    """Check that every category has its safety-net line and every pattern can be read."""
+    problems: list[Problem] = []
+    categories = {rule.category for rule in red_flags.rules}
+    for category in sorted(categories - red_flags.safety_net.keys()):
+        problems.append(
+            Problem("red_flags.yaml", f"category '{category}' has no line", field="safety_net")
+        )
+    for category in sorted(red_flags.safety_net.keys() - categories):
+        problems.append(
+            Problem("red_flags.yaml", f"no rule has category '{category}'", field="safety_net")
+        )
+    for rule in red_flags.rules:
+        for phrase in [*rule.any, *(p for group in rule.all for p in group)]:
+            try:
+                compile_pattern(phrase, red_flags.lists)
+            except PatternError as error:
+                problems.append(Problem("red_flags.yaml", str(error), rule.name))
+    for position, emergency in enumerate(examples.emergencies, start=1):
+        if emergency.category not in categories:
+            problems.append(
+                Problem(
+                    "red_flag_examples.yaml",
+                    f"category '{emergency.category}' is not a category of red_flags.yaml",
+                    f"emergency #{position}",
+                )
+            )
     return problems

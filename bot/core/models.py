@@ -45,6 +45,10 @@ class PhraseRule(_Strict):
     name: str = Field(min_length=1)
     all: list[list[str]] = Field(default_factory=list)
     any: list[str] = Field(default_factory=list)
+    # For `all`: how many words apart the groups' phrases may be (None: the rule set's default).
+    within: int | None = Field(default=None, ge=1, le=400)
+    # Phrases that cancel the rule where they occur next to it ("soaked" but "in sweat").
+    unless: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_patterns(self) -> PhraseRule:
@@ -58,8 +62,26 @@ class PhraseRule(_Strict):
         return self
 
 
+ContextKind = Literal["negated", "hypothetical", "historical", "habitual", "figurative"]
+CONTEXT_KINDS: tuple[ContextKind, ...] = (
+    "negated",
+    "hypothetical",
+    "historical",
+    "habitual",
+    "figurative",
+)
+DEFAULT_CONTEXT: tuple[ContextKind, ...] = tuple(k for k in CONTEXT_KINDS if k != "habitual")
+CATEGORY_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
 class RedFlagRule(PhraseRule):
+    """An emergency rule: its category (for safety-net lines and recall) and reply."""
+
+    category: str = Field(pattern=CATEGORY_PATTERN)
     reply: Literal["urgent", "crisis"] = "urgent"
+    # Which kinds of context may turn this rule's alarm into an answer plus a safety-net line.
+    # A habit ("every time I sit") calms only the rules that list it.
+    context: list[ContextKind] = Field(default_factory=lambda: list(DEFAULT_CONTEXT))
 
 
 class OutOfScope(_Strict):
@@ -73,10 +95,66 @@ class RedFlagReplies(_Strict):
     crisis: str = Field(min_length=1)
 
 
+class CueSet(_Strict):
+    """Words that put an alarm symptom in context, and how far they reach."""
+
+    before: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=list)
+    scope: int = Field(default=6, ge=1, le=40)
+    stop: list[str] = Field(default_factory=list)
+    commas_end_scope: bool = True
+    # A cue followed straight away by one of these words is not a cue: "is THIS a heart
+    # attack?" reports one, "is a spasm a sign of..." asks about it.
+    not_followed_by: list[str] = Field(default_factory=list)
+
+
+class RedFlagContext(_Strict):
+    """ConText cues: negated, hypothetical, historical and figurative mentions."""
+
+    negated: list[CueSet] = Field(default_factory=list)
+    hypothetical: list[CueSet] = Field(default_factory=list)
+    historical: list[CueSet] = Field(default_factory=list)
+    habitual: list[CueSet] = Field(default_factory=list)
+    figurative: list[CueSet] = Field(default_factory=list)
+    stop: list[str] = Field(default_factory=list)
+    pseudo: list[str] = Field(default_factory=list)
+
+    def cues(self) -> list[tuple[ContextKind, CueSet]]:
+        """Return every cue set with its kind."""
+        return [(kind, cues) for kind in CONTEXT_KINDS for cues in getattr(self, kind)]
+
+
 class RedFlags(_Strict):
     replies: RedFlagReplies
+    safety_net: dict[str, str] = Field(min_length=1)
+    lists: dict[str, list[str]] = Field(default_factory=dict)
     rules: list[RedFlagRule] = Field(min_length=1)
     ignore: list[str] = Field(default_factory=list)
+    # How many words apart the phrases of an `all` rule may be, unless the rule says `within`.
+    window: int = Field(default=30, ge=1, le=400)
+    context: RedFlagContext = Field(default_factory=RedFlagContext)
+
+
+class Emergency(_Strict):
+    """A curated emergency message that must always get the urgent or crisis reply."""
+
+    text: str = Field(min_length=1)
+    category: str = Field(pattern=CATEGORY_PATTERN)
+    style: str = "direct"
+
+
+class NearMiss(_Strict):
+    """A curated ordinary message that must never get the urgent reply."""
+
+    text: str = Field(min_length=1)
+    kind: str = "everyday"
+
+
+class RedFlagExamples(_Strict):
+    """Messages the red-flag rules are checked against (red_flag_examples.yaml)."""
+
+    emergencies: list[Emergency] = Field(default_factory=list)
+    near_misses: list[NearMiss] = Field(default_factory=list)
 
 
 class SmallTalkIntent(_Strict):
@@ -105,6 +183,13 @@ class Messages(_Strict):
     section_header: str = Field(min_length=1)
     back_button: str = Field(min_length=1, max_length=40)
     unknown_topic: str = Field(min_length=1)
+    # What Telegram shows in an empty chat, before the first message.
+    description: str = Field(min_length=1, max_length=512)
+    short_description: str = Field(min_length=1, max_length=120)
+    # Inline mode: the card shown for an emergency, and the button when nothing fits.
+    inline_urgent_title: str = Field(min_length=1, max_length=60)
+    inline_crisis_title: str = Field(min_length=1, max_length=60)
+    inline_no_results: str = Field(min_length=1, max_length=60)
     commands: dict[str, str]
 
     @field_validator("commands")
@@ -128,6 +213,8 @@ class Language(_Strict):
     """Word lists that tell the matcher how patients write (not medical content)."""
 
     stopwords: list[str] = Field(min_length=1)
+    # Text-speak read as the words it stands for ("u" -> "you", "rn" -> "right now").
+    textspeak: dict[str, str] = Field(default_factory=dict)
     abbreviations: dict[str, str] = Field(default_factory=dict)
     abbreviation_context: AbbreviationContext = Field(default_factory=AbbreviationContext)
     topic_words: list[str] = Field(default_factory=list)
@@ -145,6 +232,7 @@ class KnowledgeBase(_Strict):
     smalltalk: list[SmallTalkIntent]
     messages: Messages
     language: Language
+    red_flag_examples: RedFlagExamples = Field(default_factory=RedFlagExamples)
 
     def entry(self, entry_id: str) -> Entry | None:
         """Return the entry with this id, or None."""

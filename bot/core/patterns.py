@@ -1,148 +1,275 @@
-"""Phrase patterns for red flags and small talk, matched on words with small-typo tolerance.
+"""Phrase patterns written by a curator in YAML, and how one is matched on a message's words.
 
-A pattern is a phrase of words; a trailing ``*`` on a word means "any word starting with
-this" (``numb*`` matches "numb" and "numbness"). Words of five letters or more also match
-with one typo ("brething", "sucidal*"), because people in distress type fast.
+A pattern is a phrase of words:
+
+* ``numb*``: any word starting with "numb" ("numb", "numbness");
+* ``{legs}``: any phrase of the word list named ``legs`` (lists live next to the rules);
+* ``..``: up to three other words ("can't .. pee" also reads "can't really pee");
+* ``#6+``: a number of at least six, in digits or words ("10", "ten", "a dozen");
+* ``^`` and ``$``: the start and the end of a sentence ("^ can" is a question that opens
+  with "can"; "can't go on $" ends there, unlike "can't go on long walks").
+
+phrases.py finds patterns in messages (with typo tolerance); rules.py combines them into
+rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
-
-from bot.core.models import PhraseRule
 from bot.core.text import words
 
-# Shortest pattern word that still matches with one typo; shorter ones must be exact.
-FUZZY_MIN_LENGTH = 5
-# How many distinct message words each phrase set remembers the matches of.
-WORD_CACHE_SIZE = 50_000
+# What ``..`` stands for: up to this many other words.
+GAP_WORDS = 3
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "dozens": 24,
+}  # fmt: skip
+
+
+class PatternError(ValueError):
+    """A pattern a curator wrote cannot be read (unknown word list, misplaced ``..``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class PatternWord:
-    """One word of a pattern: the letters and whether it matches as a prefix."""
+    """One word of a pattern: its letters, whether it is a prefix, or a number bound."""
 
     text: str
-    prefix: bool
+    prefix: bool = False
+    minimum: int | None = None
 
 
-def compile_phrase(phrase: str) -> tuple[PatternWord, ...]:
-    """Turn ``"can't feel my leg*"`` into pattern words; apostrophes are dropped."""
-    compiled = []
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Up to ``size`` words of anything."""
+
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The start of a sentence (matches no word)."""
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """The end of a sentence (matches no word)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Any one of several sub-patterns (a ``{list}``), indexed by their possible first words."""
+
+    options: tuple[Pattern, ...]
+    by_first: Mapping[PatternWord, tuple[Pattern, ...]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+    single: frozenset[PatternWord] = field(default=frozenset(), compare=False, hash=False)
+
+    @classmethod
+    def of(cls, options: tuple[Pattern, ...]) -> Choice:
+        """Build the choice and its first-word index (only options that can start here run).
+
+        One-word options are kept apart: a message word matches them by a set lookup.
+        """
+        index: dict[PatternWord, list[Pattern]] = {}
+        single = set()
+        for option in options:
+            if len(option) == 1 and isinstance(option[0], PatternWord):
+                single.add(option[0])
+                continue
+            for first in first_words(option):
+                index.setdefault(first, []).append(option)
+        by_first = {w: tuple(o) for w, o in index.items()}
+        return cls(options, by_first, frozenset(single))
+
+    @property
+    def first_words(self) -> frozenset[PatternWord]:
+        """Return every word an option of this choice can start with."""
+        return self.single | frozenset(self.by_first)
+
+
+Element = PatternWord | Gap | Start | End | Choice
+Pattern = tuple[Element, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Message words ``start`` up to (not including) ``end``; ``words`` are those matched.
+
+    A ``..`` gap is inside the span but its words are not in ``words``: in "legs are not
+    weak" the "not" is skipped by the gap of "{legs} .. {weak}", so it still negates.
+    """
+
+    start: int
+    end: int
+    words: frozenset[int] = frozenset()
+
+
+_State = tuple[int, frozenset[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A message's words as a phrase set sees them: the pattern words each one matches."""
+
+    tags: tuple[frozenset[PatternWord], ...]
+    starts: frozenset[int] = frozenset({0})
+    # Where each word list matched, by position: many patterns share a list.
+    memo: dict[tuple[int, int], frozenset[_State]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+
+def number_value(word: str) -> int | None:
+    """Return the number a word spells ("12", "twelve"), or None."""
+    if word.isdigit() and len(word) <= 6:
+        return int(word)
+    return _NUMBER_WORDS.get(word)
+
+
+def compile_pattern(
+    phrase: str,
+    lists: Mapping[str, Sequence[str]] | None = None,
+    _seen: tuple[str, ...] = (),
+    *,
+    shared: dict[str, Choice] | None = None,
+) -> Pattern:
+    """Turn ``"can't .. feel {legs}"`` into pattern elements; raise PatternError if unreadable.
+
+    With ``shared``, each word list is compiled once and shared by every pattern using it.
+    """
+    elements: list[Element] = []
     for raw in phrase.split():
-        prefix = raw.endswith("*")
-        parts = words(raw)
-        for index, word in enumerate(parts):
-            compiled.append(PatternWord(word, prefix and index == len(parts) - 1))
-    return tuple(compiled)
-
-
-class PhraseSet:
-    """A set of phrases that can be looked for in a message's words."""
-
-    def __init__(self, phrases: Iterable[str], *, fuzzy: bool = True) -> None:
-        self.phrases = tuple(p for p in (compile_phrase(x) for x in phrases) if p)
-        self.fuzzy = fuzzy
-        pattern_words = {w for phrase in self.phrases for w in phrase}
-        self._exact = {w.text: w for w in pattern_words if not w.prefix}
-        self._fuzzy = sorted(
-            (w for w in pattern_words if not w.prefix and len(w.text) >= FUZZY_MIN_LENGTH),
-            key=lambda w: w.text,
-        )
-        self._fuzzy_texts = [w.text for w in self._fuzzy]
-        self._prefixes: dict[int, list[PatternWord]] = {}
-        for w in sorted((w for w in pattern_words if w.prefix), key=lambda w: w.text):
-            self._prefixes.setdefault(len(w.text), []).append(w)
-        self._cache: dict[str, frozenset[PatternWord]] = {}
-        self._by_first: dict[PatternWord, list[tuple[PatternWord, ...]]] = {}
-        for phrase in self.phrases:
-            self._by_first.setdefault(phrase[0], []).append(phrase)
-
-    def _word_matches(self, word: str) -> frozenset[PatternWord]:
-        found = set()
-        exact = self._exact.get(word)
-        if exact is not None:
-            found.add(exact)
-        if self.fuzzy and len(word) >= FUZZY_MIN_LENGTH - 1:
-            for _, _, index in process.extract(
-                word,
-                self._fuzzy_texts,
-                scorer=DamerauLevenshtein.distance,
-                score_cutoff=1,
-                limit=None,
-            ):
-                found.add(self._fuzzy[index])
-        for length, patterns in self._prefixes.items():
-            head = word[:length]
-            for pattern in patterns:
-                if head == pattern.text or (
-                    self.fuzzy
-                    and length >= FUZZY_MIN_LENGTH
-                    and len(word) >= length
-                    and DamerauLevenshtein.distance(head, pattern.text, score_cutoff=1) <= 1
-                ):
-                    found.add(pattern)
-        return frozenset(found)
-
-    def tag(self, message_words: Sequence[str]) -> list[frozenset[PatternWord]]:
-        """Return, for each message word, the pattern words it matches."""
-        tags = []
-        for word in message_words:
-            found = self._cache.get(word)
-            if found is None:
-                found = self._word_matches(word)
-                if len(self._cache) < WORD_CACHE_SIZE:
-                    self._cache[word] = found
-            tags.append(found)
-        return tags
-
-    def find(
-        self, tags: Sequence[frozenset[PatternWord]]
-    ) -> list[tuple[int, tuple[PatternWord, ...]]]:
-        """Return (start, phrase) for every occurrence of every phrase in the tagged words."""
-        hits = []
-        for start, matched in enumerate(tags):
-            for first in matched:
-                for phrase in self._by_first.get(first, ()):
-                    size = len(phrase)
-                    if start + size <= len(tags) and all(
-                        phrase[k] in tags[start + k] for k in range(1, size)
-                    ):
-                        hits.append((start, phrase))
-        return hits
-
-
-class RuleSet:
-    """Rules that fire when any ``any`` phrase, or one phrase of every ``all`` group, occurs."""
-
-    def __init__(self, rules: Sequence[PhraseRule], *, fuzzy: bool = True) -> None:
-        self.rules = tuple(rules)
-        phrases = [p for rule in self.rules for p in rule.any]
-        phrases += [p for rule in self.rules for group in rule.all for p in group]
-        self._phrases = PhraseSet(phrases, fuzzy=fuzzy)
-        # Phrases are numbered once so that checking a message compares small integers.
-        self._ids = {phrase: index for index, phrase in enumerate(self._phrases.phrases)}
-        self._compiled = [
-            (
-                rule,
-                {self._ids[p] for p in map(compile_phrase, rule.any) if p},
-                [{self._ids[p] for p in map(compile_phrase, group) if p} for group in rule.all],
+        if raw in {"..", "..."}:
+            if not elements or isinstance(elements[-1], Gap | Start):
+                raise PatternError(f"'{phrase}': '..' must come between words")
+            elements.append(Gap(GAP_WORDS))
+        elif raw == "^":
+            if elements:
+                raise PatternError(f"'{phrase}': '^' (start of a sentence) must come first")
+            elements.append(Start())
+        elif raw == "$":
+            if not elements or isinstance(elements[-1], Gap | Start):
+                raise PatternError(f"'{phrase}': '$' (end of a sentence) must follow a word")
+            elements.append(End())
+        elif raw.startswith("{") and raw.endswith("}"):
+            name = raw[1:-1].strip()
+            if lists is None or name not in lists:
+                raise PatternError(f"'{phrase}': there is no word list called '{name}'")
+            if name in _seen:
+                raise PatternError(f"word list '{name}' refers to itself")
+            if shared is not None and name in shared:
+                elements.append(shared[name])
+                continue
+            options = tuple(
+                p
+                for p in (
+                    compile_pattern(o, lists, (*_seen, name), shared=shared) for o in lists[name]
+                )
+                if p
             )
-            for rule in self.rules
-        ]
+            if not options:
+                raise PatternError(f"word list '{name}' is empty")
+            choice = Choice.of(options)
+            if shared is not None:
+                shared[name] = choice
+            elements.append(choice)
+        elif re.fullmatch(r"#\d+\+", raw):
+            elements.append(PatternWord("#", minimum=int(raw[1:-1])))
+        else:
+            prefix = raw.endswith("*")
+            parts = words(raw)
+            elements.extend(
+                PatternWord(w, prefix and i == len(parts) - 1) for i, w in enumerate(parts)
+            )
+    if elements and isinstance(elements[-1], Gap | Start):
+        raise PatternError(f"'{phrase}': needs a word after '..' or '^'")
+    if any(isinstance(e, End) for e in elements[:-1]):
+        raise PatternError(f"'{phrase}': '$' (end of a sentence) must come last")
+    return tuple(elements)
 
-    def fired(self, message_words: Sequence[str]) -> list[PhraseRule]:
-        """Return every rule the words set off, in rule order."""
-        found = self._phrases.find(self._phrases.tag(message_words))
-        if not found:
-            return []
-        present = {self._ids[phrase] for _, phrase in found}
-        return [
-            rule
-            for rule, any_phrases, groups in self._compiled
-            if (any_phrases & present) or (groups and all(group & present for group in groups))
-        ]
+
+def pattern_words(pattern: Pattern) -> Iterable[PatternWord]:
+    for element in pattern:
+        if isinstance(element, PatternWord):
+            yield element
+        elif isinstance(element, Choice):
+            for option in element.options:
+                yield from pattern_words(option)
+
+
+def first_words(pattern: Pattern) -> set[PatternWord]:
+    head = pattern[0]
+    if isinstance(head, Start):
+        return first_words(pattern[1:])
+    if isinstance(head, PatternWord):
+        return {head}
+    if isinstance(head, Choice):
+        return set(head.first_words)
+    return set()
+
+
+def requirements(pattern: Pattern) -> list[frozenset[PatternWord]]:
+    """Return, per element, the words one of which a message must contain for a match."""
+    needed = []
+    for element in pattern:
+        if isinstance(element, PatternWord):
+            needed.append(frozenset({element}))
+        elif isinstance(element, Choice):
+            needed.append(element.first_words)
+    return needed
+
+
+def choice_ends(choice: Choice, position: int, tagged: Tagged) -> frozenset[_State]:
+    """Return (end, matched words) for every option of a word list matching at a position."""
+    key = (id(choice), position)
+    found = tagged.memo.get(key)
+    if found is None:
+        words = tagged.tags[position]
+        ends: set[_State] = set()
+        if not choice.single.isdisjoint(words):
+            ends.add((position + 1, frozenset({position})))
+        tried: set[int] = set()
+        for word in words:
+            for option in choice.by_first.get(word, ()):
+                if id(option) not in tried:
+                    tried.add(id(option))
+                    ends |= advance(option, {(position, frozenset())}, tagged)
+        found = frozenset(ends)
+        tagged.memo[key] = found
+    return found
+
+
+def advance(pattern: Pattern, states: set[_State], tagged: Tagged) -> set[_State]:
+    """Return (position after the match, matched words) for every way ``pattern`` matches."""
+    tags = tagged.tags
+    for element in pattern:
+        following: set[_State] = set()
+        for position, matched in states:
+            if isinstance(element, PatternWord):
+                if position < len(tags) and element in tags[position]:
+                    following.add((position + 1, matched | {position}))
+            elif isinstance(element, Gap):
+                last = min(position + element.size, len(tags))
+                following.update((p, matched) for p in range(position, last + 1))
+            elif isinstance(element, Start):
+                if position in tagged.starts:
+                    following.add((position, matched))
+            elif isinstance(element, End):
+                if position == len(tags) or position in tagged.starts:
+                    following.add((position, matched))
+            elif position < len(tags):
+                ends = choice_ends(element, position, tagged)
+                following.update((end, matched | words) for end, words in ends)
+        states = following
+        if not states:
+            break
+    return states

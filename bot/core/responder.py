@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from bot.core.loader import KnowledgeBaseError, Problem, load_knowledge_base
 from bot.core.matcher import Document, Match, Matcher, unknown_weight
 from bot.core.models import Entry, KnowledgeBase
-from bot.core.safety import Triage
+from bot.core.safety import RedFlag, Triage
 from bot.core.scope import ScopeGuard
 from bot.core.smalltalk import SmallTalk
 from bot.core.text import Analyzer, words
@@ -55,6 +55,10 @@ class Reply:
     options: tuple[Option, ...] = ()
     options_label: str | None = None
     rule: str | None = field(default=None, repr=False)
+    # "If you ever..." lines for alarms the message mentioned only in context.
+    safety_net: tuple[str, ...] = ()
+    # An urgent reply to thoughts of suicide or self-harm (the crisis lines, not A&E).
+    crisis: bool = False
 
     @property
     def suggestions(self) -> tuple[str, ...]:
@@ -122,7 +126,7 @@ class Responder:
             for stems in (self.analyzer.stems(w) for w in kb.language.topic_words)
             if stems
         ]
-        self.triage = Triage(kb.red_flags)
+        self.triage = Triage(kb.red_flags, kb.language.textspeak)
         self.smalltalk = SmallTalk(kb.smalltalk, self.analyzer.stopwords)
         self._entries = {entry.id: entry for entry in kb.entries}
         if lint:
@@ -160,6 +164,7 @@ class Responder:
                             field=canonical,
                         )
                     )
+        problems.extend(self._example_problems())
         for entry in self.kb.entries:
             for index, question in enumerate(entry.questions):
                 flag = self.triage.check(question)
@@ -182,6 +187,34 @@ class Responder:
                     )
         return problems
 
+    def _example_problems(self) -> list[Problem]:
+        """Check the curated emergencies and near-misses against the red-flag rules."""
+        problems = []
+        examples = self.kb.red_flag_examples
+        for number, emergency in enumerate(examples.emergencies, start=1):
+            flag = self.triage.check(emergency.text)
+            wanted = "crisis" if emergency.category == "crisis" else None
+            if flag is None or (wanted and flag.reply != wanted):
+                what = "gets no urgent reply" if flag is None else f"gets the {flag.reply} reply"
+                problems.append(
+                    Problem(
+                        "red_flag_examples.yaml",
+                        f"{what} ('{_short(emergency.text)}')",
+                        field=f"emergency #{number} [{emergency.category}]",
+                    )
+                )
+        for number, near_miss in enumerate(examples.near_misses, start=1):
+            flag = self.triage.check(near_miss.text)
+            if flag is not None:
+                problems.append(
+                    Problem(
+                        "red_flag_examples.yaml",
+                        f"rule '{flag.rule}' fires on it ('{_short(near_miss.text)}')",
+                        field=f"near-miss #{number} [{near_miss.kind}]",
+                    )
+                )
+        return problems
+
     def entry(self, entry_id: str) -> Entry | None:
         """Return the entry with this id, or None."""
         return self._entries.get(entry_id)
@@ -190,12 +223,39 @@ class Responder:
         """Return the reply to one message: urgent, small talk, an answer or a fallback."""
         if not any(ch.isalnum() for ch in text):
             return self._fallback(self.kb.messages.empty, [])
-        flag = self.triage.check(text)
-        if flag is not None:
-            body = getattr(self.kb.red_flags.replies, flag.reply)
-            return Reply(
-                kind="urgent", text=body.strip(), body=body.strip(), score=1.0, rule=flag.rule
-            )
+        assessment = self.triage.assess(text)
+        if assessment.flag is not None:
+            return self.urgent_reply(assessment.flag)
+        reply = self._answer(text)
+        nets = self.kb.red_flags.safety_net
+        lines = tuple(nets[c].strip() for c in assessment.safety_net if c in nets)
+        return self.with_safety_net(reply, lines) if lines else reply
+
+    def urgent_reply(self, flag: RedFlag) -> Reply:
+        """Return the urgent-care or crisis reply for a raised red flag (nothing else)."""
+        body = getattr(self.kb.red_flags.replies, flag.reply).strip()
+        return Reply(
+            kind="urgent",
+            text=body,
+            body=body,
+            score=1.0,
+            rule=flag.rule,
+            crisis=flag.reply == "crisis",
+        )
+
+    @staticmethod
+    def with_safety_net(reply: Reply, lines: tuple[str, ...]) -> Reply:
+        """Add safety-net lines to a reply, just before its closing disclaimer."""
+        text = reply.text
+        block = "\n\n".join(lines)
+        if reply.disclaimer and text.endswith(reply.disclaimer):
+            text = f"{text[: -len(reply.disclaimer)].rstrip()}\n\n{block}\n\n{reply.disclaimer}"
+        else:
+            text = f"{text}\n\n{block}"
+        return replace(reply, text=text, safety_net=lines)
+
+    def _answer(self, text: str) -> Reply:
+        """Reply to a message that raised no red flag: small talk, an answer or a fallback."""
         intent = self.smalltalk.recognise(text)
         if intent is not None:
             return self._with_disclaimer("smalltalk", intent.reply, score=1.0, rule=intent.name)
@@ -233,12 +293,26 @@ class Responder:
         return self.matcher.match(clipped, limit=limit)
 
     def search(self, text: str, *, limit: int = 10) -> list[Reply]:
-        """Return answer replies for the entries matching ``text`` (for inline sharing)."""
-        if not text.strip() or self.triage.check(text) is not None:
+        """Return replies to offer for an inline query, best first.
+
+        An emergency gets only its urgent or crisis reply; a question the article does not
+        cover gets nothing (never a topic that would look like an answer); otherwise the
+        matching entries, with any safety-net line the query earns.
+        """
+        if not text.strip():
+            return []
+        reply = self.respond(text)
+        if reply.kind == "urgent":
+            return [reply]
+        if self.scope.check(self.analyzer.corrected_words(text)) is not None:
             return []
         found = [m for m in self.match(text, limit=limit) if m.score >= SUGGESTION_FLOOR]
         replies = [self.entry_reply(m.entry_id, score=m.score) for m in found]
-        return [r for r in replies if r is not None]
+        return [
+            self.with_safety_net(r, reply.safety_net) if reply.safety_net else r
+            for r in replies
+            if r is not None
+        ]
 
     def entry_reply(self, entry_id: str, *, score: float = 1.0) -> Reply | None:
         """Return the full answer for an entry (for buttons and deep links), or None."""
@@ -297,3 +371,9 @@ class Responder:
             options=options,
             options_label=messages.suggestions_label if options else None,
         )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """Return text on one line, cut to ``limit`` characters (for problem reports)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

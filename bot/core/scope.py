@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.models import OutOfScope
-from bot.core.patterns import RuleSet
+from bot.core.rules import RuleSet
 
 # Enough words to see what a message is about without scanning a wall of text.
 MAX_WORDS = 400

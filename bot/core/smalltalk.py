@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.models import SmallTalkIntent
-from bot.core.patterns import PhraseSet, compile_phrase
+from bot.core.patterns import compile_pattern
+from bot.core.phrases import PhraseSet
 from bot.core.text import words
 
 # Small talk is short; a long message with a "thanks" in it is a question.
@@ -18,10 +19,9 @@ class SmallTalk:
     def __init__(self, intents: Sequence[SmallTalkIntent], filler: frozenset[str]) -> None:
         self.intents = tuple(intents)
         self._filler = filler
-        self._owner = {
-            compile_phrase(p): intent for intent in self.intents for p in intent.patterns
-        }
-        self._phrases = PhraseSet(p for intent in self.intents for p in intent.patterns)
+        owners = [(p, intent) for intent in self.intents for p in intent.patterns]
+        self._owner = [intent for _, intent in owners]
+        self._phrases = PhraseSet(compile_pattern(p) for p, _ in owners)
 
     def recognise(self, text: str) -> SmallTalkIntent | None:
         """Return the intent when the whole message is small talk, otherwise None."""
@@ -33,12 +33,12 @@ class SmallTalk:
             return None
         covered = [False] * len(message)
         best: tuple[int, int, SmallTalkIntent] | None = None
-        for start, phrase in hits:
-            for k in range(start, start + len(phrase)):
+        for index, span in hits:
+            for k in range(span.start, span.end):
                 covered[k] = True
-            rank = (len(phrase), -start)
+            rank = (span.end - span.start, -span.start)
             if best is None or rank > best[:2]:
-                best = (rank[0], rank[1], self._owner[phrase])
+                best = (rank[0], rank[1], self._owner[index])
         leftover = [w for w, hit in zip(message, covered, strict=True) if not hit]
         if any(w not in self._filler for w in leftover) or best is None:
             return None

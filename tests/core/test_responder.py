@@ -119,7 +119,22 @@ def test_search_returns_answers_for_inline_mode(responder: Responder) -> None:
     results = responder.search("spasm", limit=10)
     assert 1 <= len(results) <= 10
     assert all(r.kind == "answer" for r in results)
-    assert responder.search("I want to kill myself") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "reply"), [("I want to kill myself", "crisis"), ("chest pain", "urgent")]
+)
+def test_inline_emergency_gets_only_its_urgent_card(
+    responder: Responder, query: str, reply: str
+) -> None:
+    [card] = responder.search(query)
+    assert card.kind == "urgent"
+    assert card.text == getattr(responder.kb.red_flags.replies, reply).strip()
+
+
+def test_inline_search_respects_the_out_of_scope_guard(responder: Responder) -> None:
+    assert responder.respond("how many mg of ibuprofen for a spasm").kind == "fallback"
+    assert responder.search("how many mg of ibuprofen for a spasm") == []
 
 
 def test_module_level_respond_uses_the_shipped_knowledge_base() -> None:
