@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -39,11 +40,25 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def publish_commands(application: App, responder: Responder) -> None:
-    """Set the command menu at start-up; a server that refuses it must not stop the bot."""
-    try:
-        await application.bot.set_my_commands(command_menu(responder))
-    except TelegramError as error:
-        logger.warning("Could not set the command menu: %s", error.message)
+    """Set the command menu and the empty-chat descriptions at start-up.
+
+    A server that refuses one of them must not stop the bot.
+    """
+    bot = application.bot
+    messages = responder.kb.messages
+    steps: tuple[tuple[str, Callable[[], Awaitable[bool]]], ...] = (
+        ("the command menu", lambda: bot.set_my_commands(command_menu(responder))),
+        ("the description", lambda: bot.set_my_description(messages.description.strip())),
+        (
+            "the short description",
+            lambda: bot.set_my_short_description(messages.short_description.strip()),
+        ),
+    )
+    for what, call in steps:
+        try:
+            await call()
+        except TelegramError as error:
+            logger.warning("Could not set %s: %s", what, error.message)
 
 
 def command_menu(responder: Responder) -> list[BotCommand]:
@@ -78,8 +93,8 @@ def build_application(
     application = builder.build()
 
     handlers = Handlers(responder, Stats(settings.data_dir / "stats.json"))
-    # Edited messages are left alone: the first version was already answered.
     new = filters.UpdateType.MESSAGE
+    edited = filters.UpdateType.EDITED_MESSAGE
     addressed = AddressedToBot()
     commands = {
         "start": handlers.start,
@@ -99,9 +114,11 @@ def build_application(
     application.add_handler(
         MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE, handlers.unknown_command)
     )
-    application.add_handler(
-        MessageHandler(new & filters.TEXT & ~filters.COMMAND & addressed, handlers.text)
-    )
+    # A caption is always read (a photo captioned "my legs went weak and I can't walk").
+    readable = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION
+    application.add_handler(MessageHandler(new & readable & addressed, handlers.text))
+    # An edit is read again: it may be the one that describes an emergency.
+    application.add_handler(MessageHandler(edited & readable & addressed, handlers.edited))
     application.add_handler(MessageHandler(new & filters.ATTACHMENT & addressed, handlers.non_text))
     application.add_handler(
         CallbackQueryHandler(handlers.open_entry, pattern=f"^{ENTRY_PREFIX}[a-z0-9-]+$")
@@ -120,4 +137,4 @@ def build_application(
 
 def allowed_updates() -> list[str]:
     """Return the update types the handlers use, so Telegram sends nothing else."""
-    return [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+    return [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]

@@ -8,6 +8,7 @@ import re
 
 from telegram import (
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
     MessageEntity,
@@ -41,6 +42,8 @@ Context = ContextTypes.DEFAULT_TYPE
 # Telegram shows up to 50 inline results; ten keeps the list easy to scan.
 INLINE_RESULTS = 10
 INLINE_DESCRIPTION = 100
+# The deep-link parameter of the inline "ask the bot directly" button: opens the welcome.
+ASK_PARAMETER = "ask"
 
 
 def _mentions_bot(message: Message, username: str) -> bool:
@@ -105,18 +108,21 @@ class Handlers:
         chat = update.effective_chat
         if chat is None:
             return
-        message = update.message
+        # Answer the patient's own message (new or edited), never the bot's menu it pressed.
+        message = update.message or update.edited_message
         chunks = split_html(rendered.text)
         for number, chunk in enumerate(chunks, start=1):
             keyboard = rendered.keyboard if number == len(chunks) else None
             if message is not None:
-                await message.reply_html(chunk, reply_markup=keyboard)
+                # An answer to an edit quotes it, so the patient sees which message it is for.
+                quote = True if update.edited_message else None
+                await message.reply_html(chunk, reply_markup=keyboard, do_quote=quote)
             else:
                 await context.bot.send_message(chat.id, chunk, reply_markup=keyboard)
 
     async def start(self, update: Update, context: Context) -> None:
         """Welcome the user with the topic menu, or open the entry a deep link names."""
-        if context.args:
+        if context.args and context.args[0] != ASK_PARAMETER:
             await self._send(update, context, self._entry(context.args[0]))
             return
         welcome = render_topics(self.kb, self.messages.welcome, self.messages.disclaimer)
@@ -145,11 +151,25 @@ class Handlers:
         await self._send(update, context, Rendered(text))
 
     async def text(self, update: Update, context: Context) -> None:
-        """Answer a text message with the core's reply."""
-        text = update.message.text if update.message else None
+        """Answer a message's text, or a photo's, video's or file's caption."""
+        message = update.effective_message
+        text = (message.text or message.caption) if message else None
         assert text is not None
         question = without_mention(text, context.bot.username)
         await self._send(update, context, self._reply(self.responder.respond(question)))
+
+    async def edited(self, update: Update, context: Context) -> None:
+        """Read an edited message again, but answer it only if it now describes an emergency.
+
+        The first version was already answered; a second answer to every typo fix is noise,
+        but an edit that adds "and now I can't feel my legs" must not go unheard.
+        """
+        message = update.effective_message
+        text = (message.text or message.caption) if message else None
+        assert text is not None
+        reply = self.responder.respond(without_mention(text, context.bot.username))
+        if reply.kind == "urgent":
+            await self._send(update, context, self._reply(reply))
 
     async def non_text(self, update: Update, context: Context) -> None:
         """Say that only text can be read (voice, photos, stickers, files...)."""
@@ -202,7 +222,26 @@ class Handlers:
         else:
             first = (self.responder.entry_reply(e.id) for e in self.kb.entries[:INLINE_RESULTS])
             replies = [r for r in first if r is not None]
-        await query.answer([self._article(r) for r in replies], cache_time=60)
+        if replies and replies[0].kind == "urgent":
+            # An emergency typed in any chat gets the urgent card, and nothing to browse.
+            await query.answer([self._urgent_article(replies[0])], cache_time=0, is_personal=True)
+            return
+        button = None
+        if not replies:
+            button = InlineQueryResultsButton(
+                text=self.messages.inline_no_results, start_parameter=ASK_PARAMETER
+            )
+        await query.answer([self._article(r) for r in replies], cache_time=60, button=button)
+
+    def _urgent_article(self, reply: Reply) -> InlineQueryResultArticle:
+        messages = self.messages
+        title = messages.inline_crisis_title if reply.crisis else messages.inline_urgent_title
+        return InlineQueryResultArticle(
+            id="crisis" if reply.crisis else "urgent",
+            title=label(title),
+            description=label(reply.body, INLINE_DESCRIPTION),
+            input_message_content=InputTextMessageContent(escape(reply.body)),
+        )
 
     def _article(self, reply: Reply) -> InlineQueryResultArticle:
         assert reply.entry_id is not None

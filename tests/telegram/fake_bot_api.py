@@ -42,6 +42,8 @@ _TRUE_METHODS = {
     "answerCallbackQuery",
     "answerInlineQuery",
     "setMyCommands",
+    "setMyDescription",
+    "setMyShortDescription",
     "deleteWebhook",
     "setWebhook",
 }
@@ -163,10 +165,20 @@ def request_problems(method: str, params: dict[str, Any]) -> list[str]:
             if not 1 <= len(command.get("description", "")) <= 256:
                 problems.append(f"command description length: {command!r}")
         return problems
+    if method == "setMyDescription":
+        return _length_problems(params.get("description", ""), 512, "description")
+    if method == "setMyShortDescription":
+        return _length_problems(params.get("short_description", ""), 120, "short description")
     if method == "setWebhook":
         url = str(params.get("url", ""))
         return [] if url.startswith("https://") else ["bad webhook: HTTPS URL must be provided"]
     return []
+
+
+def _length_problems(text: Any, limit: int, what: str) -> list[str]:
+    if not isinstance(text, str):
+        return [f"{what} must be a string"]
+    return [] if len(text) <= limit else [f"{what} is too long ({len(text)} > {limit})"]
 
 
 def _inline_problems(params: dict[str, Any]) -> list[str]:
@@ -177,6 +189,9 @@ def _inline_problems(params: dict[str, Any]) -> list[str]:
     ids = [r.get("id", "") for r in results]
     if len(set(ids)) != len(ids):
         problems.append("RESULT_ID_DUPLICATE")
+    button = params.get("button")
+    if button is not None and not (button.get("text") and button.get("start_parameter")):
+        problems.append("inline results button needs text and start_parameter")
     for result in results:
         if not 1 <= len(str(result.get("id", "")).encode()) <= 64:
             problems.append(f"RESULT_ID_INVALID: {result.get('id')!r}")

@@ -21,6 +21,7 @@ from tests.telegram.updates import (
     PHOTO,
     STICKER,
     USER,
+    VIDEO,
     VOICE,
     bot_message,
     callback_update,
@@ -236,6 +237,51 @@ async def test_edited_messages_are_not_answered_again(bot: BotHarness) -> None:
     assert await bot.send(edited_update("/start")) == []
 
 
+async def test_an_edit_that_describes_an_emergency_gets_the_urgent_reply(
+    bot: BotHarness, responder: Responder
+) -> None:
+    [sent] = await bot.messages(edited_update(f"{QUESTION} and now I can't feel my legs"))
+    assert first_line(responder.kb.red_flags.replies.urgent) in sent.text
+    assert "reply_markup" not in sent.params
+    assert "reply_parameters" in sent.params, "the urgent reply quotes the edited message"
+
+
+URGENT_CAPTION = "my legs went weak and I can't walk"
+
+
+@pytest.mark.parametrize("attachment", [PHOTO, DOCUMENT, VOICE, VIDEO])
+async def test_a_caption_describing_an_emergency_gets_the_urgent_reply(
+    bot: BotHarness, responder: Responder, attachment: dict[str, Any]
+) -> None:
+    [sent] = await bot.messages({"message": message(caption=URGENT_CAPTION, **attachment)})
+    assert first_line(responder.kb.red_flags.replies.urgent) in sent.text
+    assert first_line(responder.kb.messages.non_text) not in sent.text
+
+
+async def test_a_caption_with_a_question_is_answered(bot: BotHarness, responder: Responder) -> None:
+    [sent] = await bot.messages({"message": message(caption=QUESTION, **PHOTO)})
+    reply = responder.respond(QUESTION)
+    assert sent.text.startswith(f"<b>{html.escape(reply.title or '', quote=False)}</b>")
+
+
+async def test_an_edited_caption_is_read_again(bot: BotHarness, responder: Responder) -> None:
+    edited = message(caption="I think I'm having a heart attack", **PHOTO)
+    edited["edit_date"] = edited["date"] + 5
+    [sent] = await bot.messages({"edited_message": edited})
+    assert first_line(responder.kb.red_flags.replies.urgent) in sent.text
+
+
+async def test_a_caption_in_a_group_is_read_when_it_mentions_the_bot(
+    bot: BotHarness, responder: Responder
+) -> None:
+    caption = f"@as_helper_bot {URGENT_CAPTION}"
+    entities = [{"type": "mention", "offset": 0, "length": len("@as_helper_bot")}]
+    update = {"message": message(chat=GROUP, caption=caption, caption_entities=entities, **PHOTO)}
+    [sent] = await bot.messages(update)
+    assert sent.params["chat_id"] == str(GROUP["id"])
+    assert first_line(responder.kb.red_flags.replies.urgent) in sent.text
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -308,9 +354,39 @@ async def test_empty_inline_query_offers_the_first_topics(
     assert [r["id"] for r in answer.params["results"]] == first_ten
 
 
-async def test_inline_query_with_a_red_flag_offers_nothing_to_share(bot: BotHarness) -> None:
-    [answer] = await bot.send(inline_update(URGENT))
+@pytest.mark.parametrize(
+    ("query", "reply", "card"),
+    [
+        (URGENT, "urgent", "urgent"),
+        ("chest pain", "urgent", "urgent"),
+        ("i want to kill myself", "crisis", "crisis"),
+    ],
+)
+async def test_an_inline_emergency_gets_only_the_urgent_card(
+    bot: BotHarness, responder: Responder, query: str, reply: str, card: str
+) -> None:
+    [answer] = await bot.send(inline_update(query))
+    [result] = answer.params["results"]
+    assert result["id"] == card
+    text = getattr(responder.kb.red_flags.replies, reply).strip()
+    assert result["input_message_content"]["message_text"].startswith(
+        html.escape(text.splitlines()[0], quote=False)
+    )
+    assert answer.params.get("is_personal") in {True, "true", "True"}
+
+
+async def test_an_out_of_scope_inline_query_offers_no_topic_but_the_bot_itself(
+    bot: BotHarness, responder: Responder
+) -> None:
+    [answer] = await bot.send(inline_update("how many mg of naproxen can I take"))
     assert answer.params["results"] == []
+    assert answer.params["button"]["start_parameter"] == "ask"
+    assert answer.params["button"]["text"] == responder.kb.messages.inline_no_results
+
+
+async def test_the_inline_button_opens_the_welcome(bot: BotHarness, responder: Responder) -> None:
+    [sent] = await bot.messages(text_update("/start ask"))
+    assert first_line(responder.kb.messages.welcome) in sent.text
 
 
 async def test_stats_show_admins_counts_only_and_persist_them(
@@ -382,12 +458,30 @@ async def test_start_up_publishes_the_command_menu(bot: BotHarness) -> None:
     assert [c["command"] for c in call.params["commands"]] == list(COMMANDS)
 
 
+async def test_start_up_sets_what_an_empty_chat_shows(
+    bot: BotHarness, responder: Responder
+) -> None:
+    assert bot.app.post_init is not None
+    await bot.app.post_init(bot.app)
+    [description] = bot.api.calls_to("setMyDescription")
+    [short] = bot.api.calls_to("setMyShortDescription")
+    messages = responder.kb.messages
+    assert description.params["description"] == messages.description.strip()
+    assert short.params["short_description"] == messages.short_description.strip()
+    # Before the first message a patient learns this is not for emergencies.
+    assert "emergency" in description.params["description"].lower()
+    assert "emergenc" in short.params["short_description"].lower()
+
+
 async def test_a_server_that_refuses_the_command_menu_does_not_stop_the_bot(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.api.fail_next["setMyCommands"] = "Bad Request: method not supported here"
+    bot.api.fail_next["setMyDescription"] = "Bad Request: method not supported here"
     assert bot.app.post_init is not None
     await bot.app.post_init(bot.app)
     assert "Could not set the command menu" in caplog.text
+    assert "Could not set the description" in caplog.text
+    assert bot.api.calls_to("setMyShortDescription"), "the next step still runs"
     [reply] = await bot.messages(text_update(QUESTION))
     assert reply.text.startswith("<b>")

@@ -104,3 +104,6 @@ STICKER = {
     }
 }
 DOCUMENT = {"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "scan.pdf"}}
+VIDEO = {
+    "video": {"file_id": "m1", "file_unique_id": "u5", "width": 320, "height": 240, "duration": 4}
+}
