@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The full check (every curated red-flag example) runs before the bot starts.
 run: $(STAMP)
+	$(BIN)/python -m bot check
 	$(BIN)/python -m bot run
 
 test: $(STAMP)

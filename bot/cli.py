@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.core.evaluation import evaluate, format_miss, load_examples
+from bot.core.evaluation import (
+    evaluate,
+    evaluate_red_flags,
+    format_miss,
+    load_examples,
+    load_red_flag_examples,
+    responder_alarm,
+)
 from bot.core.loader import KnowledgeBaseError
 from bot.core.responder import Reply, Responder
 
@@ -97,15 +104,23 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     try:
         responder = Responder.from_directory(args.kb)
+        problems = responder.example_problems()
+        if problems:
+            raise KnowledgeBaseError(problems)
     except KnowledgeBaseError as error:
         _print_problems(error)
         return 1
     kb = responder.kb
+    examples = kb.red_flag_examples
     questions = sum(len(e.questions) for e in kb.entries)
     print(
         f"Knowledge base OK: {len(kb.entries)} entries in {len(kb.sections)} sections, "
         f"{questions} example questions, {len(kb.synonyms)} synonym groups, "
         f"{len(kb.red_flags.rules)} red-flag rules, {len(kb.smalltalk)} small-talk intents."
+    )
+    print(
+        f"Red-flag examples OK: {len(examples.emergencies)} emergencies get the urgent reply, "
+        f"{len(examples.near_misses)} near-misses do not."
     )
     return 0
 
@@ -127,6 +142,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     responder = _load(args.kb)
     if args.threshold is not None:
         responder.threshold = args.threshold
+    red_flags = load_red_flag_examples(args.file)
+    if red_flags is not None:
+        emergencies, near_misses = len(red_flags.emergencies), len(red_flags.near_misses)
+        print(f"{args.file}: {emergencies} emergencies, {near_misses} near-misses")
+
+        def rule(text: str) -> str:
+            flag = responder.triage.check(text)
+            return flag.rule if flag else "?"
+
+        alarms = evaluate_red_flags(responder_alarm(responder), red_flags, rule)
+        print(alarms.summary(quiet=args.quiet))
+        return 0
     examples = load_examples(args.file)
     report = evaluate(responder, examples)
     print(f"{args.file}: {len(examples)} labelled messages, threshold {responder.threshold}")
@@ -171,7 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     kb.add_argument("--json", action="store_true", help="dump everything as JSON")
     kb.set_defaults(func=cmd_kb)
 
-    ev = with_kb(sub.add_parser("eval", help="score a labelled question file"))
+    ev = with_kb(
+        sub.add_parser(
+            "eval", help="score a labelled file (questions, or emergencies and near-misses)"
+        )
+    )
     ev.add_argument("file", type=Path, metavar="FILE")
     ev.add_argument("--threshold", type=float, help="override the confidence threshold")
     ev.add_argument("--quiet", action="store_true", help="print the figures only")

@@ -22,6 +22,7 @@ from bot.core.text import fold
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]+|,")
 _DECIMAL = re.compile(r"(\d)[.,](\d)")
+_POSSESSIVE = re.compile(r"([a-z])'s\b")
 # Past this many words a message is no longer one story; the rest is not read.
 MAX_WORDS = 3000
 
@@ -33,6 +34,8 @@ class Tokens:
     words: tuple[str, ...]
     sentences: tuple[int, ...]
     clauses: tuple[int, ...]
+    # Positions right after a "?", "!" or line break (a full stop is often a pause only).
+    breaks: frozenset[int] = frozenset()
 
     @property
     def starts(self) -> frozenset[int]:
@@ -49,18 +52,22 @@ def tokenize(
     for symbol, meaning in textspeak.items():
         if not symbol.isalnum() and symbol in text:
             text = text.replace(symbol, f" {meaning} ")
-    # "39.5" is a number, not the end of a sentence.
-    folded = _DECIMAL.sub(r"\1 \2", fold(text).replace("'", ""))
+    # "39.5" is a number, not the end of a sentence; "back's" is "back".
+    folded = _POSSESSIVE.sub(r"\1", fold(text))
+    folded = _DECIMAL.sub(r"\1 \2", folded.replace("'", ""))
     found: list[str] = []
     sentences: list[int] = []
     clauses: list[int] = []
     sentence = clause = 0
+    breaks: set[int] = set()
     for token in _TOKEN.findall(folded):
         if token == ",":
             clause += 1
         elif not token[0].isalnum():
             sentence += 1
             clause += 1
+            if any(mark in token for mark in "?!\n"):
+                breaks.add(len(found))
         else:
             spelled = textspeak.get(token) or (respell(token) if respell else token)
             for word in spelled.split():
@@ -69,7 +76,7 @@ def tokenize(
                 clauses.append(clause)
             if len(found) >= MAX_WORDS:
                 break
-    return Tokens(tuple(found), tuple(sentences), tuple(clauses))
+    return Tokens(tuple(found), tuple(sentences), tuple(clauses), frozenset(breaks))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from bot.core.models import Emergency, NearMiss, RedFlagExamples
 from bot.core.responder import Reply, Responder
 
 KINDS = ("answer", "fallback", "urgent", "smalltalk")
@@ -106,3 +109,94 @@ def format_miss(miss: Miss) -> str:
     expected = miss.example.kind + (f":{miss.example.entry_id}" if miss.example.entry_id else "")
     got = miss.reply.kind + (f":{miss.reply.entry_id}" if miss.reply.entry_id else "")
     return f"expected {expected:<42} got {got:<42} {miss.reply.score:.2f}  {miss.example.question}"
+
+
+# What a triage says about one message: None, "urgent" or "crisis".
+Alarm = Callable[[str], str | None]
+
+
+def responder_alarm(responder: Responder) -> Alarm:
+    """Return the alarm ``respond()`` raises for a message (the path patients use)."""
+
+    def alarm(text: str) -> str | None:
+        reply = responder.respond(text)
+        if reply.kind != "urgent":
+            return None
+        return "crisis" if reply.crisis else "urgent"
+
+    return alarm
+
+
+@dataclass(slots=True)
+class RedFlagReport:
+    """Recall per emergency category and style, and every false alarm with its text."""
+
+    total: Counter[str] = field(default_factory=Counter)
+    caught: Counter[str] = field(default_factory=Counter)
+    style_total: Counter[str] = field(default_factory=Counter)
+    style_caught: Counter[str] = field(default_factory=Counter)
+    near_misses: int = 0
+    false_alarms: list[tuple[NearMiss, str]] = field(default_factory=list)
+    misses: list[Emergency] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        """Return the share of emergencies that got the urgent (or crisis) reply."""
+        total = sum(self.total.values())
+        return sum(self.caught.values()) / total if total else 1.0
+
+    def summary(self, *, quiet: bool = False) -> str:
+        """Return the table: recall per category and style, then the false alarms."""
+        lines = [f"{'category':<30}{'caught':>10}{'recall':>9}"]
+        for category in sorted(self.total):
+            lines.append(_row(category, self.caught[category], self.total[category]))
+        lines.append(_row("all emergencies", sum(self.caught.values()), sum(self.total.values())))
+        lines.append("")
+        for style in sorted(self.style_total):
+            lines.append(_row(f"style: {style}", self.style_caught[style], self.style_total[style]))
+        rate = len(self.false_alarms) / self.near_misses if self.near_misses else 0.0
+        lines.append("")
+        lines.append(
+            f"{'false alarms':<30}{len(self.false_alarms):>4}/{self.near_misses:<5}{rate:>9.1%}"
+        )
+        for near_miss, rule in self.false_alarms:
+            lines.append(f"  [{near_miss.kind}] rule '{rule}': {near_miss.text}")
+        if self.misses and not quiet:
+            lines.append(f"\nMissed emergencies ({len(self.misses)}):")
+            lines += [f"  [{e.category}/{e.style}] {e.text}" for e in self.misses]
+        return "\n".join(lines)
+
+
+def _row(name: str, caught: int, total: int) -> str:
+    return f"{name:<30}{caught:>4}/{total:<5}{caught / total if total else 1.0:>9.1%}"
+
+
+def load_red_flag_examples(path: Path | str) -> RedFlagExamples | None:
+    """Read a red-flag example file (emergencies and near-misses), or None if not one."""
+    data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not {"emergencies", "near_misses"} & data.keys():
+        return None
+    return RedFlagExamples.model_validate(data)
+
+
+def evaluate_red_flags(
+    alarm: Alarm, examples: RedFlagExamples, rule: Callable[[str], str] | None = None
+) -> RedFlagReport:
+    """Run every example through ``alarm``; a crisis example needs the crisis reply."""
+    report = RedFlagReport()
+    for emergency in examples.emergencies:
+        raised = alarm(emergency.text)
+        right = raised is not None and (emergency.category != "crisis" or raised == "crisis")
+        report.total[emergency.category] += 1
+        report.style_total[emergency.style] += 1
+        if right:
+            report.caught[emergency.category] += 1
+            report.style_caught[emergency.style] += 1
+        else:
+            report.misses.append(emergency)
+    for near_miss in examples.near_misses:
+        report.near_misses += 1
+        if alarm(near_miss.text) is not None:
+            name = rule(near_miss.text) if rule else "?"
+            report.false_alarms.append((near_miss, name))
+    return report

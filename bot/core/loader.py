@@ -29,6 +29,8 @@ TELEGRAM_LIMIT = 4096
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+# libyaml's safe loader when PyYAML was built with it: the same result, several times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
     name = _display(path, root)
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_SAFE_LOADER)
     except FileNotFoundError:
         problems.append(Problem(name, "file is missing"))
     except yaml.YAMLError as error:

@@ -21,8 +21,13 @@ from dataclasses import dataclass, field
 
 from bot.core.text import words
 
-# What ``..`` stands for: up to this many other words.
+# What ``..`` stands for: up to this many other words...
 GAP_WORDS = 3
+# ...but never past a word that starts another thought: "I can't sleep and my pee is dark"
+# is not "can't .. pee" (while "weird and heavy" is still one thought).
+GAP_STOPS = frozenset({"but", "because", "cause", "coz", "cos"})
+_JOINS = frozenset({"and", "or", "n"})
+_SUBJECTS = frozenset({"i", "im", "my", "he", "she", "his", "her", "it", "its", "the", "they"})
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -119,6 +124,9 @@ class Tagged:
 
     tags: tuple[frozenset[PatternWord], ...]
     starts: frozenset[int] = frozenset({0})
+    # Where a question or an exclamation ended: a phrase never runs on across one.
+    breaks: frozenset[int] = frozenset()
+    words: tuple[str, ...] = ()
     # Where each word list matched, by position: many patterns share a list.
     memo: dict[tuple[int, int], frozenset[_State]] = field(
         default_factory=dict, compare=False, hash=False
@@ -248,25 +256,43 @@ def choice_ends(choice: Choice, position: int, tagged: Tagged) -> frozenset[_Sta
     return found
 
 
+def _new_thought(message: Sequence[str], position: int) -> bool:
+    """Return True when the word at ``position`` starts another clause."""
+    if position >= len(message):
+        return False
+    word = message[position]
+    if word in GAP_STOPS:
+        return True
+    following = message[position + 1] if position + 1 < len(message) else ""
+    return word in _JOINS and following in _SUBJECTS
+
+
 def advance(pattern: Pattern, states: set[_State], tagged: Tagged) -> set[_State]:
     """Return (position after the match, matched words) for every way ``pattern`` matches."""
     tags = tagged.tags
     for element in pattern:
         following: set[_State] = set()
         for position, matched in states:
+            # A phrase never runs on past a question or an exclamation ("weaker?? my leg").
+            crossing = bool(matched) and position in tagged.breaks
             if isinstance(element, PatternWord):
-                if position < len(tags) and element in tags[position]:
+                if not crossing and position < len(tags) and element in tags[position]:
                     following.add((position + 1, matched | {position}))
             elif isinstance(element, Gap):
                 last = min(position + element.size, len(tags))
-                following.update((p, matched) for p in range(position, last + 1))
+                for skipped in range(position, last + 1):
+                    if matched and skipped in tagged.breaks:
+                        break
+                    following.add((skipped, matched))
+                    if _new_thought(tagged.words, skipped):
+                        break
             elif isinstance(element, Start):
                 if position in tagged.starts:
                     following.add((position, matched))
             elif isinstance(element, End):
                 if position == len(tags) or position in tagged.starts:
                     following.add((position, matched))
-            elif position < len(tags):
+            elif position < len(tags) and not crossing:
                 ends = choice_ends(element, position, tagged)
                 following.update((end, matched | words) for end, words in ends)
         states = following

@@ -134,13 +134,18 @@ class PhraseSet:
                 for pattern in prefixes:
                     if head == pattern.text or (
                         typo
-                        and length >= FUZZY_MIN_LENGTH - 1
+                        and length >= FUZZY_MIN_LENGTH - (len(variant) <= length + 1)
                         and _near_prefix(variant, pattern.text)
                     ):
                         found.add(pattern)
         return frozenset(found)
 
-    def tag(self, message_words: Sequence[str], starts: frozenset[int] = frozenset({0})) -> Tagged:
+    def tag(
+        self,
+        message_words: Sequence[str],
+        starts: frozenset[int] = frozenset({0}),
+        breaks: frozenset[int] = frozenset(),
+    ) -> Tagged:
         """Return, for each message word, the pattern words it matches."""
         tags = []
         for word in message_words:
@@ -150,7 +155,7 @@ class PhraseSet:
                 if len(self._cache) < WORD_CACHE_SIZE:
                     self._cache[word] = found
             tags.append(found)
-        return Tagged(tuple(tags), starts)
+        return Tagged(tuple(tags), starts, breaks, tuple(message_words))
 
     def viable(self, tagged: Tagged) -> set[int]:
         """Return the patterns whose anchor word the message holds (the others cannot match)."""

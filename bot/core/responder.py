@@ -164,7 +164,6 @@ class Responder:
                             field=canonical,
                         )
                     )
-        problems.extend(self._example_problems())
         for entry in self.kb.entries:
             for index, question in enumerate(entry.questions):
                 flag = self.triage.check(question)
@@ -187,8 +186,12 @@ class Responder:
                     )
         return problems
 
-    def _example_problems(self) -> list[Problem]:
-        """Check the curated emergencies and near-misses against the red-flag rules."""
+    def example_problems(self) -> list[Problem]:
+        """Check the curated emergencies and near-misses against the red-flag rules.
+
+        This reads every example (about a second), so ``python -m bot check`` runs it, not
+        every start-up; ``make run`` runs the check before it starts the bot.
+        """
         problems = []
         examples = self.kb.red_flag_examples
         for number, emergency in enumerate(examples.emergencies, start=1):

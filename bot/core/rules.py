@@ -13,7 +13,7 @@ from bot.core.phrases import PhraseSet
 # The most word combinations an `all` rule looks at in one message.
 MAX_COMBINATIONS = 64
 # How close an `unless` phrase must be to a rule's words to cancel it.
-UNLESS_REACH = 3
+UNLESS_REACH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +75,23 @@ class RuleSet:
         self._phrases = PhraseSet(patterns, fuzzy=fuzzy, everyday=everyday, frequency=frequency)
 
     def hits(
-        self, message_words: Sequence[str], starts: frozenset[int] = frozenset({0})
+        self,
+        message_words: Sequence[str],
+        starts: frozenset[int] = frozenset({0}),
+        breaks: frozenset[int] = frozenset(),
     ) -> list[RuleHit]:
         """Return every way each rule fires in the words, in rule order."""
-        tagged = self._phrases.tag(message_words, starts)
+        tagged = self._phrases.tag(message_words, starts, breaks)
         viable = self._phrases.viable(tagged)
         needed: set[int] = set()
         for _rule, any_phrases, groups, unless in self._compiled:
+            possible = bool(any_phrases & viable)
             needed |= any_phrases & viable
             if groups and all(group & viable for group in groups):
+                possible = True
                 for group in groups:
                     needed |= group & viable
+            if possible:
                 needed |= unless & viable
         found = self._phrases.find(tagged, needed)
         if not found:

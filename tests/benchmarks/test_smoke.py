@@ -22,9 +22,9 @@ BASELINE_NAMES = (
 )
 
 
-def run_script(name: str) -> subprocess.CompletedProcess[str]:
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(BENCHMARKS / name), "--smoke"],
+        [sys.executable, str(BENCHMARKS / name), "--smoke", *args],
         capture_output=True,
         text=True,
         check=False,
@@ -74,6 +74,20 @@ def test_speed_smoke_prints_a_table_per_size() -> None:
     assert all(float(row[7]) > 0 for row in ours)  # p99 ms column: measured, not blank
     assert_every_baseline_reported(result.stdout, tables=2)
     assert "Targets for our matcher on one core:" in result.stdout
+
+
+def test_triage_smoke_compares_the_keyword_baseline_with_ours() -> None:
+    # Only the tuned examples: the held-back set is not read in the normal test run.
+    result = run_script("triage.py", "--data", str(ROOT / "knowledge" / "red_flag_examples.yaml"))
+    assert result.returncode == 0, result.stderr
+    header = table_rows(result.stdout, "category")
+    assert header == [
+        ["category", "keyword rules (before)", "our rules, keywords only", "ours: rules + context"]
+    ]
+    (recall,) = table_rows(result.stdout, "all emergencies")
+    (alarms,) = table_rows(result.stdout, "false alarms")
+    assert recall[3].startswith("100.0%"), "the tuned examples are all caught"
+    assert alarms[3].startswith("0/"), "and no near-miss raises the alarm"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,30 @@ def test_ask_stops_quietly_when_the_reader_goes_away() -> None:
         timeout=120,
     )
     assert "Traceback" not in result.stderr
+
+
+def test_eval_prints_red_flag_recall_per_category_and_each_false_alarm(tmp_path: Path) -> None:
+    examples = tmp_path / "examples.yaml"
+    examples.write_text(
+        "emergencies:\n"
+        '  - {text: "I think I am having a heart attack", category: chest-pain}\n'
+        '  - {text: "my chest is a bit stiff after yoga", category: chest-pain}\n'
+        '  - {text: "i want to kill myself", category: crisis, style: direct}\n'
+        "near_misses:\n"
+        '  - {text: "what is a muscle spasm", kind: everyday}\n'
+        '  - {text: "i cant breathe", kind: lookalike}\n',
+        encoding="utf-8",
+    )
+    result = run_bot("eval", str(examples))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "3 emergencies, 2 near-misses" in out
+    assert "chest-pain" in out
+    assert "1/2" in out
+    assert "crisis" in out
+    assert "1/1" in out
+    assert "[lookalike] rule 'trouble breathing': i cant breathe" in out
+    assert "[chest-pain/direct] my chest is a bit stiff after yoga" in out
+    quiet = run_bot("eval", str(examples), "--quiet").stdout
+    assert "i cant breathe" in quiet, "false alarms are always listed"
+    assert "my chest is a bit stiff" not in quiet
