@@ -141,7 +141,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     responder = _load(args.kb)
     if args.threshold is not None:
-        responder.threshold = args.threshold
+        responder = responder.with_threshold(args.threshold)
     red_flags = load_red_flag_examples(args.file)
     if red_flags is not None:
         emergencies, near_misses = len(red_flags.emergencies), len(red_flags.near_misses)

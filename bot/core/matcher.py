@@ -16,7 +16,6 @@ English. Topics the article does not cover are caught before matching (see scope
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,22 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.core.arrays import ArrayScorer
-from bot.core.text import Analyzer, Term
+from bot.core.config import Tuning
+from bot.core.text import Term
 
-# Share of the score given to coverage (the rest is similarity to the closest question).
-COVERAGE_SHARE = 0.6
-# Long messages are also scored sentence by sentence: the sentence that asks the question
-# should not be drowned by the story around it.
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
-MAX_SENTENCES = 20
-# How many entries the whole-message ranking keeps for blending with question sentences.
-WHOLE_POOL = 10
 # From this many entries on, scoring runs on numpy arrays instead of entry by entry (the
 # arrays were faster even on the shipped fifteen entries; the scalar path is the reference).
 ARRAY_MIN_ENTRIES = 1
-# A term must appear in this many of an entry's questions to count fully for it; a word
-# used once ("differently" in one long example) is incidental and counts for less.
-SUPPORT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +39,8 @@ class Match:
     score: float
     coverage: float
     similarity: float
+    # Sure enough to answer with (decided by the topic matcher, see topics.py).
+    confident: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +70,9 @@ def unknown_weight(frequency: int) -> float:
 class Matcher:
     """An immutable index over knowledge-base entries; ``match`` ranks them for a question."""
 
-    def __init__(
-        self,
-        documents: Iterable[Document],
-        analyzer: Analyzer,
-    ) -> None:
-        self.analyzer = analyzer
+    def __init__(self, documents: Iterable[Document], tuning: Tuning | None = None) -> None:
+        tuning = tuning or Tuning()
+        self._share = tuning.coverage_share
         self._ids: list[str] = []
         entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         question_terms: list[frozenset[str]] = []
@@ -101,7 +89,8 @@ class Matcher:
                 question_entry.append(index)
                 for term in terms:
                     seen[term] += 1
-            strengths = {term: min(1.0, support / SUPPORT) for term, support in seen.items()}
+            # A term used in one example only ("differently" in a long one) is incidental.
+            strengths = {t: min(1.0, n / tuning.support) for t, n in seen.items()}
             self._entry_strength.append(strengths)
             for term, strength in strengths.items():
                 entry_postings[term].append((index, strength))
@@ -140,38 +129,6 @@ class Matcher:
             return idf * strength + unknown_weight(term.frequency) * (1.0 - strength)
         return unknown_weight(term.frequency)
 
-    def match(self, query: str, *, limit: int = 3) -> list[Match]:
-        """Return up to ``limit`` entries for ``query``, best first.
-
-        A message of several sentences scores each entry by the whole message or by one
-        of its questions (sentences ending in "?"), whichever is higher: the story around a
-        question should not drown it.
-        """
-        whole_terms = self.analyzer.analyze(query)
-        whole = self.match_terms(whole_terms, limit=max(limit, WHOLE_POOL))
-        sentences = [s for s in _SENTENCE.findall(query) if s.strip()]
-        questions = [s for s in sentences if s.rstrip().endswith("?")]
-        if len(sentences) < 2:
-            return whole[:limit]
-        overall = {m.entry_id: m for m in whole}
-        best = dict(overall)
-        for sentence in questions[:MAX_SENTENCES]:
-            for m in self.match_terms(self.analyzer.analyze(sentence), limit=limit):
-                # Half the question, half the whole message: the question leads, but a
-                # topic named only in the story ("my chiropractor...") still counts.
-                base = (
-                    overall[m.entry_id].score
-                    if m.entry_id in overall
-                    else self.score_entry(whole_terms, m.entry_id)
-                )
-                blended = Match(
-                    m.entry_id, round((m.score + base) / 2, 4), m.coverage, m.similarity
-                )
-                if m.entry_id not in best or blended.score > best[m.entry_id].score:
-                    best[m.entry_id] = blended
-        ranked = sorted(best.values(), key=lambda m: (-m.score, -m.similarity, m.entry_id))
-        return ranked[:limit]
-
     def match_terms(self, terms: Sequence[Term], *, limit: int = 3) -> list[Match]:
         """Rank entries for already analysed query terms, best first."""
         query = self._query(terms)
@@ -184,7 +141,7 @@ class Matcher:
             {e for stem, _, _ in query.known for e, _ in self._entry_postings[stem]}
         ):
             coverage, sim = self._measure(entry, query)
-            score = round(COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * sim, 4)
+            score = round(self._share * coverage + (1.0 - self._share) * sim, 4)
             ranked.append(Match(self._ids[entry], score, coverage, sim))
         ranked.sort(key=lambda m: (-m.score, -m.similarity, m.entry_id))
         return ranked[:limit]
@@ -196,7 +153,7 @@ class Matcher:
         candidates = int(covered.sum())
         if not candidates:
             return []
-        score = (COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * similarity) * covered
+        score = (self._share * coverage + (1.0 - self._share) * similarity) * covered
         # Every entry scoring at least the limit-th best is kept, ties included, so they
         # are broken exactly as the scalar path breaks them.
         keep = min(candidates, limit)
@@ -216,7 +173,7 @@ class Matcher:
         if entry is None or query is None:
             return 0.0
         coverage, sim = self._measure(entry, query)
-        return round(COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * sim, 4)
+        return round(self._share * coverage + (1.0 - self._share) * sim, 4)
 
     def _query(self, terms: Sequence[Term]) -> _Query | None:
         """Weigh the query's terms once; None when nothing in it carries weight."""

@@ -84,10 +84,25 @@ class RedFlagRule(PhraseRule):
     context: list[ContextKind] = Field(default_factory=lambda: list(DEFAULT_CONTEXT))
 
 
+class ScopeReason(_Strict):
+    """Why a question is not covered, and the honest reply to it."""
+
+    reply: str = Field(min_length=1)
+    # Topics to offer with the reply ("dose" offers the medicines topic).
+    topics: list[str] = Field(default_factory=list)
+
+
+class ScopeRule(PhraseRule):
+    """A topic the article does not cover, with the reason that picks the reply."""
+
+    reason: str = "not-covered"
+
+
 class OutOfScope(_Strict):
     """Topics the article does not cover: a question about them gets the fallback."""
 
-    rules: list[PhraseRule] = Field(min_length=1)
+    reasons: dict[str, ScopeReason] = Field(default_factory=dict)
+    rules: list[ScopeRule] = Field(min_length=1)
 
 
 class RedFlagReplies(_Strict):
@@ -161,6 +176,11 @@ class SmallTalkIntent(_Strict):
     name: str = Field(min_length=1)
     patterns: list[str] = Field(min_length=1)
     reply: str = Field(min_length=1)
+    # True: the whole message must be small talk ("hi", "thanks!"). False: a pattern
+    # anywhere is enough, as long as the message asks nothing ("just diagnosed and scared").
+    alone: bool = True
+    # Offer the topic menu under the reply.
+    show_topics: bool = False
 
     _check_patterns = field_validator("patterns")(_no_blank_items)
 
@@ -175,6 +195,11 @@ class Messages(_Strict):
     about: str = Field(min_length=1)
     source_label: str = Field(min_length=1)
     suggestions_label: str = Field(min_length=1)
+    # "Did you mean...": a message that fits two topics about equally well.
+    clarify: str = Field(min_length=1)
+    clarify_label: str = Field(min_length=1)
+    # A question in a language the bot does not read yet.
+    other_language: str = Field(min_length=1)
     related_label: str = Field(min_length=1)
     privacy: str = Field(min_length=1)
     non_text: str = Field(min_length=1)
@@ -209,9 +234,23 @@ class AbbreviationContext(_Strict):
     after: list[str] = Field(default_factory=list)
 
 
+class LanguageProfile(_Strict):
+    """The language the knowledge base is written in, and how to read it."""
+
+    code: str = "en"
+    # A Snowball stemmer name ("english", "french", "german"...).
+    stemmer: str = "english"
+    # Words that open a question ("what", "how", "can"...): such a sentence is a question
+    # even without a question mark.
+    question_openers: list[str] = Field(default_factory=list)
+
+
 class Language(_Strict):
     """Word lists that tell the matcher how patients write (not medical content)."""
 
+    profile: LanguageProfile = Field(default_factory=LanguageProfile)
+    # Everyday words of other languages, to tell a question in Spanish from one in English.
+    other_languages: dict[str, list[str]] = Field(default_factory=dict)
     stopwords: list[str] = Field(min_length=1)
     # Text-speak read as the words it stands for ("u" -> "you", "rn" -> "right now").
     textspeak: dict[str, str] = Field(default_factory=dict)

@@ -1,8 +1,10 @@
-"""Scope guard: questions about topics the article does not cover get the fallback."""
+"""Scope guard: questions about topics the article does not cover get an honest reply."""
 
 from __future__ import annotations
 
-from bot.core.models import OutOfScope
+from collections.abc import Sequence
+
+from bot.core.models import OutOfScope, ScopeRule
 from bot.core.rules import RuleSet
 
 # Enough words to see what a message is about without scanning a wall of text.
@@ -19,7 +21,14 @@ class ScopeGuard:
     def __init__(self, out_of_scope: OutOfScope) -> None:
         self._rules = RuleSet(out_of_scope.rules, fuzzy=False)
 
-    def check(self, corrected_words: list[str]) -> str | None:
-        """Return the name of the first out-of-scope rule the words set off, or None."""
+    def rule(self, corrected_words: Sequence[str]) -> ScopeRule | None:
+        """Return the first out-of-scope rule the words set off, or None."""
         fired = self._rules.fired(corrected_words[:MAX_WORDS])
-        return fired[0].name if fired else None
+        rule = fired[0] if fired else None
+        assert rule is None or isinstance(rule, ScopeRule)
+        return rule
+
+    def check(self, corrected_words: Sequence[str]) -> str | None:
+        """Return the name of the first out-of-scope rule the words set off, or None."""
+        rule = self.rule(corrected_words)
+        return rule.name if rule else None

@@ -122,8 +122,13 @@ class Analyzer:
         context: tuple[Iterable[str], Iterable[str]] = ((), ()),
         stem_overrides: Mapping[str, str] | None = None,
         vocabulary: Iterable[str] = (),
+        textspeak: Mapping[str, str] | None = None,
+        stemmer: str = "english",
     ) -> None:
         self._stem_overrides = dict(stem_overrides or {})
+        self._stemmer = snowballstemmer.stemmer(stemmer)
+        self._stems: dict[str, str] = {}
+        self.textspeak = {fold(k): v for k, v in (textspeak or {}).items()}
         self.stopwords = frozenset(w for s in stopwords for w in words(s))
         self.abbreviations = dict(abbreviations)
         self.context = (frozenset(context[0]), frozenset(context[1]))
@@ -150,7 +155,22 @@ class Analyzer:
 
     def stem(self, word: str) -> str:
         """Stem one folded word, honouring the knowledge base's stem overrides."""
-        return self._stem_overrides.get(word) or stem(word)
+        found = self._stem_overrides.get(word) or self._stems.get(word)
+        if found is None:
+            found = str(self._stemmer.stemWord(word))
+            if len(self._stems) < 65536:
+                self._stems[word] = found
+        return found
+
+    def spell_out(self, text: str) -> list[str]:
+        """Return the folded words of text, with text-speak read as what it stands for."""
+        for symbol, meaning in self.textspeak.items():
+            if not symbol.isalnum() and symbol in text:
+                text = text.replace(symbol, f" {meaning} ")
+        found: list[str] = []
+        for word in words(text):
+            found.extend(words(self.textspeak[word]) if word in self.textspeak else (word,))
+        return found
 
     def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
         """Declare the words typos are corrected towards (the knowledge base's own words)."""
@@ -192,7 +212,9 @@ class Analyzer:
 
     def _typed(self, text: str, correct: bool) -> list[tuple[str, bool]]:
         """Return (word, was it corrected) for each folded word, abbreviations spelled out."""
-        raw = words(expand_abbreviations(text, self.abbreviations, self.stopwords, self.context))
+        raw = self.spell_out(
+            expand_abbreviations(text, self.abbreviations, self.stopwords, self.context)
+        )
         if not correct:
             return [(word, False) for word in raw]
         typed = []

@@ -97,7 +97,7 @@ class Handlers:
 
     def _reply(self, reply: Reply) -> Rendered:
         self.stats.record(reply)
-        return render_reply(reply, self.messages)
+        return render_reply(reply, self.kb)
 
     def _entry(self, entry_id: str) -> Rendered:
         reply = self.responder.entry_reply(entry_id)

@@ -60,26 +60,38 @@ def option_keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup | None:
 
 
 def answer_html(reply: Reply, messages: Messages) -> str:
-    """Return an answer as HTML: title, answer, cited section and disclaimer."""
+    """Return an answer as HTML: title, answer, cited section, safety net and disclaimer."""
     parts = [f"<b>{escape(reply.title or '')}</b>", escape(reply.body)]
     if reply.section:
         parts.append(f"<i>{escape(f'{messages.source_label}: {reply.section}')}</i>")
+    parts += safety_net_html(reply)
     if reply.disclaimer:
         parts.append(escape(reply.disclaimer))
     return "\n\n".join(parts)
 
 
-def render_reply(reply: Reply, messages: Messages) -> Rendered:
+def safety_net_html(reply: Reply) -> list[str]:
+    """Return the reply's safety-net lines, in bold so they stand out from the answer."""
+    return [f"<b>{escape(line)}</b>" for line in reply.safety_net]
+
+
+def render_reply(reply: Reply, kb: KnowledgeBase) -> Rendered:
     """Render any core reply; urgent replies get no buttons that could distract from them."""
     if reply.kind == "urgent":
         return Rendered(escape(reply.body))
     if reply.kind == "answer":
-        text = answer_html(reply, messages)
+        text = answer_html(reply, kb.messages)
     else:
-        text = paragraphs(reply.body, reply.disclaimer or "")
+        parts = [escape(reply.body), *safety_net_html(reply)]
+        if reply.disclaimer:
+            parts.append(escape(reply.disclaimer))
+        text = "\n\n".join(parts)
     keyboard = option_keyboard(reply.options)
     if keyboard is not None and reply.options_label:
         text += "\n\n" + escape(reply.options_label)
+    elif keyboard is None and reply.show_topics:
+        text += "\n\n" + escape(kb.messages.topics_header)
+        keyboard = topics_keyboard(kb)
     return Rendered(text, keyboard)
 
 

@@ -18,8 +18,8 @@ def test_array_scoring_ranks_exactly_like_entry_by_entry(monkeypatch: pytest.Mon
     arrays = Responder(kb)
     monkeypatch.setattr(matcher, "ARRAY_MIN_ENTRIES", 10**9)
     scalar = Responder(kb)
-    assert arrays.matcher._arrays is not None
-    assert scalar.matcher._arrays is None
+    assert arrays.index._arrays is not None
+    assert scalar.index._arrays is None
     questions = [e.question for e in load_examples(DATA / "labelled.yaml")]
     for question in questions:
         expected = [(m.entry_id, m.score) for m in scalar.match(question, limit=5)]

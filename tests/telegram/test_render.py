@@ -27,7 +27,7 @@ def test_knowledge_base_text_is_escaped_and_lists_become_bullets(responder: Resp
         options=(Option("heat-and-cold", "A" * 100),),
         options_label="Related:",
     )
-    rendered = render_reply(reply, responder.kb.messages)
+    rendered = render_reply(reply, responder.kb)
     assert rendered.text.startswith("<b>Heat &amp; &lt;cold&gt;</b>\n\n")
     assert 'Use &lt;heat&gt; &amp; "rest".\n• first\n• second' in rendered.text
     assert "A &lt;section&gt;</i>" in rendered.text
@@ -42,7 +42,7 @@ def test_every_entry_renders_as_html_telegram_accepts(responder: Responder) -> N
     for entry in responder.kb.entries:
         reply = responder.entry_reply(entry.id)
         assert reply is not None
-        rendered = render_reply(reply, responder.kb.messages)
+        rendered = render_reply(reply, responder.kb)
         assert text_problems(rendered.text, "HTML") == [], entry.id
 
 
@@ -105,6 +105,6 @@ def test_urgent_replies_never_carry_buttons_or_extras(responder: Responder) -> N
         options=(Option("heat-and-cold", "Heat and cold"),),
         options_label="Related:",
     )
-    rendered = render_reply(reply, responder.kb.messages)
+    rendered = render_reply(reply, responder.kb)
     assert rendered.keyboard is None
     assert rendered.text == "Call emergency services now (A&amp;E)."

@@ -1,0 +1,132 @@
+"""One patient message, analysed once: sentences, questions, words, terms and language.
+
+Every step of the pipeline reads the same ``Message``; none of them splits or folds the text
+again. A wall of text is cut at a word boundary before anything else (Telegram's own
+limit), keeping its capitals ("AS") and its punctuation (the questions).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.core.text import Analyzer, Term, fold, words
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+# A run of letters from a script other than Latin (Greek, Cyrillic, Arabic, Devanagari, CJK...).
+_LATIN = re.compile(r"[a-z]")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to at most ``limit`` characters at a word boundary, keeping it as typed."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return cut[:space] if space > limit // 2 else cut
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a patient typed and what the bot read in it."""
+
+    text: str
+    sentences: tuple[str, ...]
+    questions: tuple[str, ...]
+    words: tuple[str, ...]
+    corrected: tuple[str, ...]
+    terms: tuple[Term, ...]
+    question_terms: tuple[tuple[Term, ...], ...]
+    language: str
+
+    @property
+    def empty(self) -> bool:
+        """Return True when the message holds no letter or digit at all."""
+        return not any(ch.isalnum() for ch in self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """Tells English from the other common languages by their everyday words."""
+
+    code: str
+    own: frozenset[str]
+    others: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(
+        cls, code: str, own: Iterable[str], others: Mapping[str, Iterable[str]]
+    ) -> LanguageGuess:
+        """Build the guesser from word lists (folded here, as messages are)."""
+        return cls(
+            code,
+            frozenset(w for phrase in own for w in words(phrase)),
+            {k: frozenset(w for phrase in v for w in words(phrase)) for k, v in others.items()},
+        )
+
+    def guess(self, text: str, message_words: tuple[str, ...]) -> str:
+        """Return the language code of a message, or ``"other"`` for a non-Latin script."""
+        letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
+        if letters:
+            latin = sum(1 for ch in letters if _LATIN.match(fold(ch)))
+            if latin < len(letters) / 2:
+                return "other"
+        if len(message_words) < 2:
+            return self.code
+        own = sum(1 for w in message_words if w in self.own)
+        best, count = self.code, own
+        for code, vocabulary in self.others.items():
+            found = sum(1 for w in message_words if w in vocabulary and w not in self.own)
+            if found > count:
+                best, count = code, found
+        return best if count >= 2 or best == self.code else self.code
+
+
+class MessageReader:
+    """Analyses messages with the knowledge base's language profile."""
+
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        language: LanguageGuess,
+        question_openers: Iterable[str],
+        *,
+        max_text: int,
+        max_sentences: int,
+    ) -> None:
+        self.analyzer = analyzer
+        self.language = language
+        self._openers = frozenset(w for phrase in question_openers for w in words(phrase))
+        self._max_text = max_text
+        self._max_sentences = max_sentences
+
+    def read(self, text: str) -> Message:
+        """Return the analysed message."""
+        text = clip(text, self._max_text)
+        sentences = tuple(s.strip() for s in _SENTENCE.findall(text) if s.strip())
+        questions = tuple(s for s in sentences if self._asks(s))[: self._max_sentences]
+        corrected = self.analyzer.corrected_words(text)
+        terms = tuple(self.analyzer.analyze(text))
+        question_terms = (
+            tuple(tuple(self.analyzer.analyze(s)) for s in questions) if len(sentences) > 1 else ()
+        )
+        folded = tuple(words(text))
+        return Message(
+            text=text,
+            sentences=sentences,
+            questions=questions,
+            words=folded,
+            corrected=tuple(corrected),
+            terms=terms,
+            question_terms=question_terms,
+            language=self.language.guess(text, folded),
+        )
+
+    def _asks(self, sentence: str) -> bool:
+        """Return True for a sentence that asks something ("?" or a question opener)."""
+        if sentence.rstrip().endswith("?"):
+            return True
+        first = self.analyzer.spell_out(sentence)[:1]
+        return bool(first) and first[0] in self._openers

@@ -1,0 +1,123 @@
+"""The steps of a reply. Each reads the analysed message and either answers or passes.
+
+A step is a plain callable ``(message, turn) -> Reply | None``; the responder runs them in
+order and the first reply wins. ``Turn`` carries what one step learns for the next (what
+triage saw, the closest topics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.core.config import Tuning
+from bot.core.matcher import Match
+from bot.core.message import Message
+from bot.core.models import KnowledgeBase
+from bot.core.replies import Replies, Reply
+from bot.core.safety import Assessment, Triage
+from bot.core.scope import ScopeGuard
+from bot.core.smalltalk import SmallTalk
+from bot.core.topics import TopicMatcher
+
+
+@dataclass(slots=True)
+class Turn:
+    """What the steps of one reply share."""
+
+    assessment: Assessment = field(default_factory=Assessment)
+    matches: list[Match] = field(default_factory=list)
+
+
+Step = Callable[[Message, Turn], Reply | None]
+
+
+class Steps:
+    """The steps, sharing the knowledge base's components."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        replies: Replies,
+        *,
+        triage: Triage,
+        smalltalk: SmallTalk,
+        scope: ScopeGuard,
+        matcher: TopicMatcher,
+        tuning: Tuning,
+    ) -> None:
+        self.kb = kb
+        self.replies = replies
+        self._triage = triage
+        self._smalltalk = smalltalk
+        self._scope = scope
+        self._matcher = matcher
+        self._tuning = tuning
+
+    def empty(self, message: Message, turn: Turn) -> Reply | None:
+        """Ask for a question in words when the message has none (emoji, punctuation)."""
+        return self.replies.fallback(self.kb.messages.empty) if message.empty else None
+
+    def triage(self, message: Message, turn: Turn) -> Reply | None:
+        """Send an emergency to urgent care before and instead of anything else."""
+        turn.assessment = self._triage.assess(message.text)
+        flag = turn.assessment.flag
+        return self.replies.urgent(flag) if flag is not None else None
+
+    def small_talk(self, message: Message, turn: Turn) -> Reply | None:
+        """Greet, thank, say goodbye, or answer a feeling warmly, with the topic menu."""
+        intent = self._smalltalk.recognise(message.words, asks=bool(message.questions))
+        if intent is None:
+            return None
+        return self.replies.small_talk(
+            intent.reply, rule=intent.name, show_topics=intent.show_topics
+        )
+
+    def language(self, message: Message, turn: Turn) -> Reply | None:
+        """Say honestly that only one language is read for now, and offer the topics."""
+        if message.language == self.kb.language.profile.code:
+            return None
+        return self.replies.fallback(
+            self.kb.messages.other_language, reason="other-language", show_topics=True
+        )
+
+    def scope(self, message: Message, turn: Turn) -> Reply | None:
+        """Decline what the article does not cover, saying why (a dose, a pet, a provider)."""
+        rule = self._scope.rule(message.corrected)
+        if rule is None:
+            return None
+        reason = self.kb.out_of_scope.reasons.get(rule.reason)
+        topics = reason.topics if reason else self._close(message, turn)
+        body = reason.reply if reason else None
+        return self.replies.fallback(body, topics, reason=rule.reason)
+
+    def matching(self, message: Message, turn: Turn) -> Reply | None:
+        """Answer from the best topic when the matcher is sure, or ask between two close ones."""
+        turn.matches = self._matcher.match(message, limit=self._tuning.max_suggestions)
+        if not turn.matches or not turn.matches[0].confident:
+            return None
+        best = turn.matches[0]
+        runner_up = turn.matches[1] if len(turn.matches) > 1 else None
+        if runner_up is not None and best.score - runner_up.score < self._tuning.clarify_margin:
+            return self.replies.fallback(
+                self.kb.messages.clarify,
+                [best.entry_id, runner_up.entry_id],
+                score=best.score,
+                reason="clarify",
+                clarify=True,
+            )
+        return self.replies.answer(best.entry_id, score=best.score)
+
+    def fallback(self, message: Message, turn: Turn) -> Reply:
+        """Say honestly that this is not covered, offering the closest topics."""
+        top = turn.matches[0].score if turn.matches else 0.0
+        return self.replies.fallback(None, self._close(message, turn), score=top)
+
+    def _close(self, message: Message, turn: Turn) -> list[str]:
+        """Return the topics close enough to offer as "closest topics"."""
+        if not turn.matches:
+            turn.matches = self._matcher.match(message, limit=self._tuning.max_suggestions)
+        floor = self._tuning.suggestion_floor
+        return [m.entry_id for m in turn.matches if m.score >= floor][
+            : self._tuning.max_suggestions
+        ]
