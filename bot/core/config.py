@@ -30,5 +30,10 @@ class Tuning:
     support: int = 2
     # How many entries the whole-message ranking keeps for blending with question sentences.
     whole_pool: int = 10
+    # How much a question sentence counts against the whole message, in a short message
+    # and in a long story (more words than ``long_message``) where the story dilutes it.
+    question_weight: float = 0.5
+    long_question_weight: float = 0.75
+    long_message: int = 40
     # The most sentences of one message scored on their own.
     max_sentences: int = 20

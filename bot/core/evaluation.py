@@ -108,6 +108,8 @@ def format_miss(miss: Miss) -> str:
     """Describe one miss on one line: expected, got, score and the message."""
     expected = miss.example.kind + (f":{miss.example.entry_id}" if miss.example.entry_id else "")
     got = miss.reply.kind + (f":{miss.reply.entry_id}" if miss.reply.entry_id else "")
+    if miss.reply.reason:
+        got += f" ({miss.reply.reason})"
     return f"expected {expected:<42} got {got:<42} {miss.reply.score:.2f}  {miss.example.question}"
 
 

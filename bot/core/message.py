@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.core.text import Analyzer, Term, fold, words
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_CLAUSE = re.compile(r"[.!?\n,;:]+")
 # A run of letters from a script other than Latin (Greek, Cyrillic, Arabic, Devanagari, CJK...).
 _LATIN = re.compile(r"[a-z]")
 
@@ -40,6 +41,10 @@ class Message:
     terms: tuple[Term, ...]
     question_terms: tuple[tuple[Term, ...], ...]
     language: str
+    # The message asks something: a "?", or a sentence or clause that opens like a question.
+    asks: bool = False
+    # The corrected words of what the message asks (its question sentences, or all of it).
+    asked: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -108,6 +113,11 @@ class MessageReader:
         sentences = tuple(s.strip() for s in _SENTENCE.findall(text) if s.strip())
         questions = tuple(s for s in sentences if self._asks(s))[: self._max_sentences]
         corrected = self.analyzer.corrected_words(text)
+        asked = (
+            tuple(w for q in questions for w in self.analyzer.corrected_words(q))
+            if questions and len(sentences) > 1
+            else tuple(corrected)
+        )
         terms = tuple(self.analyzer.analyze(text))
         question_terms = (
             tuple(tuple(self.analyzer.analyze(s)) for s in questions) if len(sentences) > 1 else ()
@@ -117,11 +127,13 @@ class MessageReader:
             text=text,
             sentences=sentences,
             questions=questions,
-            words=folded,
+            words=tuple(self.analyzer.spell_out(text)),
             corrected=tuple(corrected),
             terms=terms,
             question_terms=question_terms,
             language=self.language.guess(text, folded),
+            asks="?" in text or any(self._asks(c) for c in _CLAUSE.split(text)),
+            asked=asked,
         )
 
     def _asks(self, sentence: str) -> bool:

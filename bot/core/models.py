@@ -90,6 +90,9 @@ class ScopeReason(_Strict):
     reply: str = Field(min_length=1)
     # Topics to offer with the reply ("dose" offers the medicines topic).
     topics: list[str] = Field(default_factory=list)
+    # Refuse when the rule fires anywhere in a long message (a pet), not only in the
+    # sentence that asks (the MRI in "...she did an MRI. What is AS?" is just the story).
+    anywhere: bool = False
 
 
 class ScopeRule(PhraseRule):
@@ -103,6 +106,7 @@ class OutOfScope(_Strict):
 
     reasons: dict[str, ScopeReason] = Field(default_factory=dict)
     rules: list[ScopeRule] = Field(min_length=1)
+    lists: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class RedFlagReplies(_Strict):

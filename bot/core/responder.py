@@ -30,6 +30,9 @@ from bot.core.topics import LexicalMatcher, TopicMatcher
 
 __all__ = ["Kind", "Option", "Reply", "Responder", "build_analyzer", "documents"]
 
+# Out-of-scope words this long or longer are typo targets ("genetc" -> genetics).
+OOS_TYPO_LENGTH = 6
+
 
 def build_analyzer(kb: KnowledgeBase) -> Analyzer:
     """Build the text analyzer from the knowledge base's language profile and word lists."""
@@ -51,9 +54,16 @@ def build_analyzer(kb: KnowledgeBase) -> Analyzer:
         vocabulary.append(canonical)
         vocabulary.extend(variants)
     for rule in kb.out_of_scope.rules:
-        # Out-of-scope words are typo targets too, so "genetc" is still caught as genetics.
+        # Long out-of-scope words are typo targets too, so "genetc" is still caught as
+        # genetics; short ones ("cats") would swallow patients' typos ("wats").
         phrases = [*rule.any, *(p for group in rule.all for p in group)]
-        vocabulary.extend(p for p in phrases if "*" not in p)
+        vocabulary.extend(
+            w
+            for p in phrases
+            if "*" not in p and "{" not in p
+            for w in p.split()
+            if len(w) >= OOS_TYPO_LENGTH
+        )
     analyzer.set_vocabulary(vocabulary)
     return analyzer
 

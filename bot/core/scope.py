@@ -19,11 +19,25 @@ class ScopeGuard:
     """
 
     def __init__(self, out_of_scope: OutOfScope) -> None:
-        self._rules = RuleSet(out_of_scope.rules, fuzzy=False)
+        lists = out_of_scope.lists
+        self._rules = RuleSet(out_of_scope.rules, lists=lists, fuzzy=False)
+        reasons = out_of_scope.reasons
+        anywhere = [
+            r for r in out_of_scope.rules if r.reason in reasons and reasons[r.reason].anywhere
+        ]
+        self._anywhere = RuleSet(anywhere, lists=lists, fuzzy=False) if anywhere else None
 
-    def rule(self, corrected_words: Sequence[str]) -> ScopeRule | None:
-        """Return the first out-of-scope rule the words set off, or None."""
+    def rule(
+        self, corrected_words: Sequence[str], whole: Sequence[str] | None = None
+    ) -> ScopeRule | None:
+        """Return the first out-of-scope rule the words set off, or None.
+
+        ``corrected_words`` is what the message asks (its question sentences); rules whose
+        reason says ``anywhere`` also read the ``whole`` message.
+        """
         fired = self._rules.fired(corrected_words[:MAX_WORDS])
+        if not fired and whole is not None and self._anywhere is not None:
+            fired = self._anywhere.fired(whole[:MAX_WORDS])
         rule = fired[0] if fired else None
         assert rule is None or isinstance(rule, ScopeRule)
         return rule

@@ -66,9 +66,11 @@ class Steps:
 
     def small_talk(self, message: Message, turn: Turn) -> Reply | None:
         """Greet, thank, say goodbye, or answer a feeling warmly, with the topic menu."""
-        intent = self._smalltalk.recognise(message.words, asks=bool(message.questions))
+        intent = self._smalltalk.recognise(message.words, asks=message.asks)
         if intent is None:
             return None
+        if not intent.alone and self._scope.rule(message.corrected, message.corrected):
+            return None  # "I'm so worried about my cat" is not about the patient's feelings
         return self.replies.small_talk(
             intent.reply, rule=intent.name, show_topics=intent.show_topics
         )
@@ -83,7 +85,7 @@ class Steps:
 
     def scope(self, message: Message, turn: Turn) -> Reply | None:
         """Decline what the article does not cover, saying why (a dose, a pet, a provider)."""
-        rule = self._scope.rule(message.corrected)
+        rule = self._scope.rule(message.asked, message.corrected)
         if rule is None:
             return None
         reason = self.kb.out_of_scope.reasons.get(rule.reason)

@@ -16,6 +16,8 @@ from bot.core.lexicon import english_frequency
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+")
+_POSSESSIVE = re.compile(r"([a-z])'s\b")
+_UNIT = re.compile(r"(\d)(mg|mcg|ml|g|kg|l|x)\b")
 _ORIGINAL_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -31,8 +33,13 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Split folded text into plain words; apostrophes are dropped ("don't" -> "dont")."""
-    return [w for w in _WORD.findall(fold(text).replace("'", "")) if len(w) <= MAX_WORD_LENGTH]
+    """Split folded text into plain words.
+
+    Apostrophes are dropped ("don't" -> "dont"), a possessive or "is" loses its "'s"
+    ("puppy's" -> "puppy"), and a number keeps apart from its unit ("800mg" -> "800 mg").
+    """
+    folded = _UNIT.sub(r"\1 \2", _POSSESSIVE.sub(r"\1", fold(text)))
+    return [w for w in _WORD.findall(folded.replace("'", "")) if len(w) <= MAX_WORD_LENGTH]
 
 
 @lru_cache(maxsize=65536)

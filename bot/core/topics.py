@@ -51,6 +51,8 @@ class LexicalMatcher:
             return whole[:limit]
         overall = {m.entry_id: m for m in whole}
         best = dict(overall)
+        long = len(message.words) > self.tuning.long_message
+        weight = self.tuning.long_question_weight if long else self.tuning.question_weight
         for terms in message.question_terms:
             for m in self.index.match_terms(terms, limit=limit):
                 base = (
@@ -58,7 +60,7 @@ class LexicalMatcher:
                     if m.entry_id in overall
                     else self.index.score_entry(message.terms, m.entry_id)
                 )
-                blended = replace(m, score=round((m.score + base) / 2, 4))
+                blended = replace(m, score=round(weight * m.score + (1 - weight) * base, 4))
                 if m.entry_id not in best or blended.score > best[m.entry_id].score:
                     best[m.entry_id] = blended
         ranked = sorted(best.values(), key=lambda m: (-m.score, -m.similarity, m.entry_id))
