@@ -158,6 +158,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     report = evaluate(responder, examples)
     print(f"{args.file}: {len(examples)} labelled messages, threshold {responder.threshold}")
     print(report.summary())
+    if report.confusion and not args.quiet:
+        print(f"\nPer entry:\n{report.confusions()}")
     if report.misses and not args.quiet:
         print(f"\nMisses ({len(report.misses)}):")
         for miss in report.misses:

@@ -25,9 +25,9 @@ class Tuning:
     # message as being about something else.
     rare_word_weight: float = 1.0
     # Share of a match's score given to coverage (the rest: similarity to the closest question).
-    coverage_share: float = 0.6
+    coverage_share: float = 0.5
     # A term must appear in this many of an entry's questions to count fully for it.
-    support: int = 2
+    support: int = 4
     # How many entries the whole-message ranking keeps for blending with question sentences.
     whole_pool: int = 10
     # How much a question sentence counts against the whole message, in a short message

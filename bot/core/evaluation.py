@@ -43,6 +43,8 @@ class Report:
     false_red_flags: int = 0
     wrong_confident_answers: int = 0
     misses: list[Miss] = field(default_factory=list)
+    # (expected, got) for every in-scope message: an entry id, "fallback", "urgent"...
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def accuracy(self, kind: str) -> float:
         """Return the share of ``kind`` examples handled right (1.0 when there are none)."""
@@ -65,6 +67,20 @@ class Report:
                 )
         lines.append(f"{'false red flags':<34}{self.false_red_flags:7d}")
         lines.append(f"{'wrong confident answers':<34}{self.wrong_confident_answers:7d}")
+        return "\n".join(lines)
+
+    def confusions(self) -> str:
+        """Return, per expected entry, how many were right and what the others got."""
+        expected = sorted({e for e, _ in self.confusion})
+        if not expected:
+            return ""
+        lines = [f"{'entry':<36}{'right':>9}  got instead"]
+        for entry in expected:
+            got = {g: n for (e, g), n in self.confusion.items() if e == entry}
+            total = sum(got.values())
+            right = got.pop(entry, 0)
+            others = ", ".join(f"{g} {n}" for g, n in sorted(got.items(), key=lambda i: -i[1]))
+            lines.append(f"{entry:<36}{right:>4}/{total:<4}  {others}")
         return "\n".join(lines)
 
 
@@ -97,6 +113,8 @@ def evaluate(responder: Responder, examples: Iterable[Example]) -> Report:
             report.correct[example.kind] += 1
         else:
             report.misses.append(Miss(example, reply))
+        if example.kind == "answer" and example.entry_id:
+            report.confusion[(example.entry_id, reply.entry_id or reply.kind)] += 1
         if reply.kind == "urgent" and example.kind != "urgent":
             report.false_red_flags += 1
         if reply.kind == "answer" and not right:

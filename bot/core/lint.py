@@ -55,6 +55,7 @@ def semantic_problems(
                         f"{index_} ('{question}')",
                     )
                 )
+    problems.extend(_indistinct_questions(kb, analyzer))
     for name, reason in kb.out_of_scope.reasons.items():
         for topic in reason.topics:
             if kb.entry(topic) is None:
@@ -70,6 +71,29 @@ def semantic_problems(
                     rule_.name,
                 )
             )
+    return problems
+
+
+def _indistinct_questions(kb: KnowledgeBase, analyzer: Analyzer) -> list[Problem]:
+    """Refuse two entries' questions that read as the same words ("muscle spasm" twice)."""
+    problems = []
+    owner: dict[frozenset[str], tuple[str, str]] = {}
+    for entry in kb.entries:
+        for question in entry.questions:
+            terms = frozenset(analyzer.stems(question))
+            if not terms:
+                continue
+            first = owner.setdefault(terms, (entry.id, question))
+            if first[0] != entry.id:
+                problems.append(
+                    Problem(
+                        "entries",
+                        f"'{question}' reads the same as '{first[1]}' of entry "
+                        f"'{first[0]}': the bot cannot tell them apart; reword one",
+                        entry.id,
+                        "questions",
+                    )
+                )
     return problems
 
 

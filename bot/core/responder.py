@@ -73,7 +73,10 @@ def documents(kb: KnowledgeBase, analyzer: Analyzer) -> list[Document]:
     return [
         Document(
             entry.id,
-            tuple(tuple(analyzer.stems(text)) for text in [entry.title, *entry.questions]),
+            tuple(
+                tuple(analyzer.stems(text, correct=True))
+                for text in [entry.title, *entry.questions]
+            ),
         )
         for entry in kb.entries
     ]

@@ -21,6 +21,8 @@ _UNIT = re.compile(r"(\d)(mg|mcg|ml|g|kg|l|x)\b")
 _ORIGINAL_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _STEMMER = snowballstemmer.stemmer("english")
 
+# A word seen this often in English is an everyday word (the typo rules use it).
+EVERYDAY = 100
 # Longest word the matcher looks at; longer runs are noise (URLs, keyboard mashing).
 MAX_WORD_LENGTH = 40
 
@@ -96,6 +98,15 @@ def expand_abbreviations(
             last = match.end()
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def respell(word: str) -> str:
+    """Read a dropped final g back in ("gettin" -> "getting") when that makes a real word."""
+    if len(word) > 4 and word.endswith("in") and not english_frequency(word):
+        fuller = word + "g"
+        if english_frequency(fuller) >= EVERYDAY:
+            return fuller
+    return word
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,12 +187,25 @@ class Analyzer:
                 text = text.replace(symbol, f" {meaning} ")
         found: list[str] = []
         for word in words(text):
-            found.extend(words(self.textspeak[word]) if word in self.textspeak else (word,))
+            if word in self.textspeak:
+                found.extend(words(self.textspeak[word]))
+            else:
+                found.append(respell(word))
         return found
 
     def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
         """Declare the words typos are corrected towards (the knowledge base's own words)."""
         known = {w for text in vocabulary for w in words(text)}
+        # A misspelling a curator wrote on purpose ("musle spasm meaning") is not a word to
+        # correct towards: it is read as the word it misspells, like a patient's typo.
+        real = sorted(w for w in known if english_frequency(w) >= EVERYDAY)
+        known -= {
+            w
+            for w in known
+            if not english_frequency(w)
+            and len(w) >= 5
+            and process.extractOne(w, real, scorer=DamerauLevenshtein.distance, score_cutoff=1)
+        }
         self._vocabulary = frozenset(known)
         self._vocabulary_stems = frozenset(self.stem(w) for w in known)
         self._vocabulary_list = sorted(w for w in known if len(w) >= 4 and w not in self.stopwords)

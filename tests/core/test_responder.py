@@ -19,7 +19,7 @@ from bot.core.responder import Responder
         ("WOULD A WARM BATH HELP MY BACK SPASMS", "heat-and-cold"),
         ("can I take ibuprofen for cramps at night", "medication"),
         ("does yoga help", "relaxation-techniques"),
-        ("how much water should I drink to avoid cramps", "hydration"),
+        ("does drinking more water help me avoid cramps", "hydration"),
         ("pelvic tilts", "pelvic-tilts-and-resistance-bands"),
         ("I do everything right and still get spasms, what now?", "when-to-see-a-doctor"),
     ],
@@ -29,6 +29,86 @@ def test_patient_phrasings_find_their_entry(
 ) -> None:
     reply = responder.respond(message)
     assert (reply.kind, reply.entry_id) == ("answer", entry_id)
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        ("omg my back just locked up, its 3am, what do i do", "relieving-spasms"),
+        ("woke up with a back spasm, what now", "relieving-spasms"),
+        ("any tips? my back is in knots", "relieving-spasms"),
+        ("anything I can do right now for a spasm", "relieving-spasms"),
+        ("spasms at night, what helps", "relieving-spasms"),
+        ("charley horse in my calf every night, how do i stop it coming back", "preventing-spasms"),
+        ("should i go to A&E for a back spasm", "when-to-see-a-doctor"),
+        ("my back seized up again, what do i do", "relieving-spasms"),
+    ],
+)
+def test_how_patients_ask_for_help_finds_the_right_topic(
+    responder: Responder, message: str, entry_id: str
+) -> None:
+    reply = responder.respond(message)
+    assert (reply.kind, reply.entry_id) == ("answer", entry_id)
+
+
+@pytest.mark.parametrize(
+    ("message", "reason", "topics"),
+    [
+        (
+            "how much water should I drink to avoid cramps",
+            "amount",
+            ("hydration", "exercise-program"),
+        ),
+        ("how many mg of naproxen can I take", "dose", ("medication",)),
+        ("can I take an extra muscle relaxer tonight", "dose", ("medication",)),
+        ("my dog keeps having spasms in his back legs", "pet", ()),
+        ("find me a chiropractor in Leeds", "provider", ()),
+        ("physio phone number", "provider", ()),
+        ("does stiff person syndrome cause spasms", "other-condition", ()),
+        ("who won the football last night", "chit-chat", ()),
+    ],
+)
+def test_each_kind_of_unanswerable_question_gets_its_own_honest_reply(
+    responder: Responder, message: str, reason: str, topics: tuple[str, ...]
+) -> None:
+    reply = responder.respond(message)
+    assert (reply.kind, reply.reason) == ("fallback", reason)
+    assert reply.suggestions == topics
+    assert reply.body == responder.kb.out_of_scope.reasons[reason].reply.strip()
+    assert not any(ch.isdigit() for ch in reply.text), "never a number"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "¿Qué es la espondilitis anquilosante? Tengo dolor de espalda",
+        "Was hilft gegen Rückenkrämpfe?",
+    ],
+)
+def test_a_question_in_another_language_says_so_and_offers_the_topics(
+    responder: Responder, message: str
+) -> None:
+    reply = responder.respond(message)
+    assert (reply.kind, reply.reason) == ("fallback", "other-language")
+    assert reply.show_topics
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("hola", "greeting"),
+        ("bonjour !", "greeting"),
+        ("thanks, this helps", "thanks"),
+        ("just diagnosed and kind of scared", "feelings"),
+        ("so fed up with this pain", "feelings"),
+        ("finally a good day, barely any pain", "good_news"),
+    ],
+)
+def test_small_talk_and_feelings_get_a_warm_reply(
+    responder: Responder, message: str, intent: str
+) -> None:
+    reply = responder.respond(message)
+    assert (reply.kind, reply.rule) == ("smalltalk", intent)
 
 
 def test_answer_cites_section_and_ends_with_disclaimer(responder: Responder) -> None:
