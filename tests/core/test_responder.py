@@ -64,7 +64,8 @@ def test_how_patients_ask_for_help_finds_the_right_topic(
         ("my dog keeps having spasms in his back legs", "pet", ()),
         ("find me a chiropractor in Leeds", "provider", ()),
         ("physio phone number", "provider", ()),
-        ("does stiff person syndrome cause spasms", "other-condition", ()),
+        ("does stiff person syndrome cause spasms", "other-disease", ()),
+        ("I keep getting headaches, why", "other-condition", ()),
         ("who won the football last night", "chit-chat", ()),
     ],
 )
