@@ -23,6 +23,9 @@ from bot.core.text import fold
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]+|,")
 _DECIMAL = re.compile(r"(\d)[.,](\d)")
 _POSSESSIVE = re.compile(r"([a-z])'s\b")
+# A capitalised word that does not open a sentence.
+_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
+_WORDS = re.compile(r"[A-Za-z]+")
 # Past this many words a message is no longer one story; the rest is not read.
 MAX_WORDS = 3000
 
@@ -36,6 +39,8 @@ class Tokens:
     clauses: tuple[int, ...]
     # Positions right after a "?", "!" or line break (a full stop is often a pause only).
     breaks: frozenset[int] = frozenset()
+    # Words capitalised in the middle of a sentence: names and places, never typos.
+    names: frozenset[str] = frozenset()
 
     @property
     def starts(self) -> frozenset[int]:
@@ -76,7 +81,21 @@ def tokenize(
                 clauses.append(clause)
             if len(found) >= MAX_WORDS:
                 break
-    return Tokens(tuple(found), tuple(sentences), tuple(clauses), frozenset(breaks))
+    return Tokens(
+        tuple(found), tuple(sentences), tuple(clauses), frozenset(breaks), proper_names(text)
+    )
+
+
+def proper_names(text: str) -> frozenset[str]:
+    """Return the folded words capitalised mid-sentence ("I am Meena, from Pune").
+
+    When most words are capitalised (Title Case, or shouting), capitals say nothing.
+    """
+    found = _NAME.findall(text)
+    capitalised = sum(1 for w in _WORDS.findall(text) if w[:1].isupper())
+    if capitalised * 2 > len(_WORDS.findall(text)):
+        return frozenset()
+    return frozenset(fold(w) for w in found if w not in {"I", "AS", "A&E"})
 
 
 @dataclass(frozen=True, slots=True)

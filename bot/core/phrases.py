@@ -108,7 +108,7 @@ class PhraseSet:
     def _typo_ok(self, word: str) -> bool:
         return self.fuzzy and len(word) >= FUZZY_MIN_LENGTH - 1 and not self._everyday(word)
 
-    def _word_matches(self, word: str) -> frozenset[PatternWord]:
+    def _word_matches(self, word: str, *, typos: bool = True) -> frozenset[PatternWord]:
         found: set[PatternWord] = set()
         value = number_value(word)
         if value is not None:
@@ -117,7 +117,7 @@ class PhraseSet:
             exact = self._exact.get(variant)
             if exact is not None:
                 found.add(exact)
-            typo = self._typo_ok(variant)
+            typo = typos and self._typo_ok(variant)
             if typo:
                 for _, distance, index in process.extract(
                     variant,
@@ -132,9 +132,11 @@ class PhraseSet:
             for length, prefixes in self._prefixes.items():
                 head = variant[:length]
                 for pattern in prefixes:
+                    short = length < FUZZY_MIN_LENGTH
                     if head == pattern.text or (
                         typo
                         and length >= FUZZY_MIN_LENGTH - (len(variant) <= length + 1)
+                        and (not short or variant[0] == pattern.text[0])
                         and _near_prefix(variant, pattern.text)
                     ):
                         found.add(pattern)
@@ -145,15 +147,22 @@ class PhraseSet:
         message_words: Sequence[str],
         starts: frozenset[int] = frozenset({0}),
         breaks: frozenset[int] = frozenset(),
+        names: frozenset[str] = frozenset(),
     ) -> Tagged:
-        """Return, for each message word, the pattern words it matches."""
+        """Return, for each message word, the pattern words it matches.
+
+        ``names`` (words the patient capitalised mid-sentence: "Meena", "Bangalore") match
+        exactly or not at all: a name is nobody's typo.
+        """
         tags = []
         for word in message_words:
-            found = self._cache.get(word)
+            exact_only = word in names
+            key = f"={word}" if exact_only else word
+            found = self._cache.get(key)
             if found is None:
-                found = self._word_matches(word)
+                found = self._word_matches(word, typos=not exact_only)
                 if len(self._cache) < WORD_CACHE_SIZE:
-                    self._cache[word] = found
+                    self._cache[key] = found
             tags.append(found)
         return Tagged(tuple(tags), starts, breaks, tuple(message_words))
 

@@ -120,7 +120,11 @@ class Responder:
             kb,
             self.replies,
             triage=self.triage,
-            smalltalk=SmallTalk(kb.smalltalk, self.analyzer.stopwords),
+            smalltalk=SmallTalk(
+                kb.smalltalk,
+                self.analyzer.stopwords,
+                lambda word: self.index.knows(self.analyzer.stem(word)),
+            ),
             scope=self.scope,
             matcher=self.matcher,
             tuning=self.tuning,

@@ -79,9 +79,10 @@ class RuleSet:
         message_words: Sequence[str],
         starts: frozenset[int] = frozenset({0}),
         breaks: frozenset[int] = frozenset(),
+        names: frozenset[str] = frozenset(),
     ) -> list[RuleHit]:
         """Return every way each rule fires in the words, in rule order."""
-        tagged = self._phrases.tag(message_words, starts, breaks)
+        tagged = self._phrases.tag(message_words, starts, breaks, names)
         viable = self._phrases.viable(tagged)
         needed: set[int] = set()
         for _rule, any_phrases, groups, unless in self._compiled:

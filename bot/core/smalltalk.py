@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.models import SmallTalkIntent
 from bot.core.patterns import compile_pattern
@@ -12,15 +12,25 @@ from bot.core.phrases import PhraseSet
 MAX_WORDS = 12
 # A message sharing a feeling may be a few sentences long; longer than this it is a story
 # that the matcher should read.
-MAX_FEELING_WORDS = 80
+MAX_FEELING_WORDS = 150
+# Words around small talk that are neither filler nor anything the bot knows ("gotta go,
+# baby's up") may stay, up to this many.
+MAX_STRAY_WORDS = 2
 
 
 class SmallTalk:
     """Recognises a message that is only small talk, or shares a feeling and asks nothing."""
 
-    def __init__(self, intents: Sequence[SmallTalkIntent], filler: frozenset[str]) -> None:
+    def __init__(
+        self,
+        intents: Sequence[SmallTalkIntent],
+        filler: frozenset[str],
+        known: Callable[[str], bool] = lambda _word: True,
+    ) -> None:
+        """``known`` says whether a word means something to the matcher (then it never strays)."""
         self.intents = tuple(intents)
         self._filler = filler
+        self._known = known
         owners = [(p, intent) for intent in self.intents for p in intent.patterns]
         self._owner = [intent for _, intent in owners]
         self._phrases = PhraseSet(compile_pattern(p) for p, _ in owners)
@@ -31,6 +41,13 @@ class SmallTalk:
         ``asks`` says whether the message asks a question; a feeling shared with a question
         ("so fed up, what can I do?") is a question for the matcher.
         """
+        found = self.recognise_with_strays(message, asks=asks)
+        return found[0] if found else None
+
+    def recognise_with_strays(
+        self, message: Sequence[str], *, asks: bool = False
+    ) -> tuple[SmallTalkIntent, bool] | None:
+        """Return the intent and whether words the bot does not know stood around it."""
         if not message or len(message) > MAX_FEELING_WORDS:
             return None
         hits = self._phrases.find(self._phrases.tag(message))
@@ -46,9 +63,14 @@ class SmallTalk:
                 best = (rank[0], rank[1], self._owner[index])
         assert best is not None
         leftover = [w for w, hit in zip(message, covered, strict=True) if not hit]
-        if len(message) <= MAX_WORDS and all(w in self._filler for w in leftover):
-            return best[2]
+        strays = [w for w in leftover if w not in self._filler]
+        if (
+            len(message) <= MAX_WORDS
+            and len(strays) <= (MAX_STRAY_WORDS if not asks else 0)
+            and not any(self._known(w) for w in strays)
+        ):
+            return best[2], bool(strays)
         feelings = [self._owner[i] for i, _ in hits if not self._owner[i].alone]
         if feelings and not asks:
-            return feelings[0]
+            return feelings[0], True
         return None

@@ -66,10 +66,13 @@ class Steps:
 
     def small_talk(self, message: Message, turn: Turn) -> Reply | None:
         """Greet, thank, say goodbye, or answer a feeling warmly, with the topic menu."""
-        intent = self._smalltalk.recognise(message.words, asks=message.asks)
-        if intent is None:
+        found = self._smalltalk.recognise_with_strays(message.words, asks=message.asks)
+        if found is None:
             return None
-        if not intent.alone and self._scope.rule(message.corrected, message.corrected):
+        intent, strays = found
+        if strays and intent.alone and self._scope.rule(message.corrected) is not None:
+            return None  # "translate good morning into Japanese" is not a greeting
+        if not intent.alone and self._scope.rule((), message.corrected) is not None:
             return None  # "I'm so worried about my cat" is not about the patient's feelings
         return self.replies.small_talk(
             intent.reply, rule=intent.name, show_topics=intent.show_topics
