@@ -37,3 +37,9 @@ class Tuning:
     long_message: int = 40
     # The most sentences of one message scored on their own.
     max_sentences: int = 20
+    # Conversations: a message this long or shorter may be a follow-up to the last answer.
+    follow_up_words: int = 15
+    # A chat's context is forgotten after this many seconds of silence.
+    context_ttl: float = 1800.0
+    # For this many seconds after an urgent or crisis reply, every reply keeps the help line.
+    careful_for: float = 1800.0

@@ -104,22 +104,25 @@ def evaluate(responder: Responder, examples: Iterable[Example]) -> Report:
     """Run every example through ``respond`` and count what went right and wrong."""
     report = Report()
     for example in examples:
-        reply = responder.respond(example.question)
-        report.total[example.kind] += 1
-        right = reply.kind == example.kind and (
-            example.kind != "answer" or reply.entry_id == example.entry_id
-        )
-        if right:
-            report.correct[example.kind] += 1
-        else:
-            report.misses.append(Miss(example, reply))
-        if example.kind == "answer" and example.entry_id:
-            report.confusion[(example.entry_id, reply.entry_id or reply.kind)] += 1
-        if reply.kind == "urgent" and example.kind != "urgent":
-            report.false_red_flags += 1
-        if reply.kind == "answer" and not right:
-            report.wrong_confident_answers += 1
+        _score(report, example, responder.respond(example.question))
     return report
+
+
+def _score(report: Report, example: Example, reply: Reply) -> None:
+    report.total[example.kind] += 1
+    right = reply.kind == example.kind and (
+        example.kind != "answer" or reply.entry_id == example.entry_id
+    )
+    if right:
+        report.correct[example.kind] += 1
+    else:
+        report.misses.append(Miss(example, reply))
+    if example.kind == "answer" and example.entry_id:
+        report.confusion[(example.entry_id, reply.entry_id or reply.kind)] += 1
+    if reply.kind == "urgent" and example.kind != "urgent":
+        report.false_red_flags += 1
+    if reply.kind == "answer" and not right:
+        report.wrong_confident_answers += 1
 
 
 def format_miss(miss: Miss) -> str:
@@ -219,4 +222,97 @@ def evaluate_red_flags(
         if alarm(near_miss.text) is not None:
             name = rule(near_miss.text) if rule else "?"
             report.false_alarms.append((near_miss, name))
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One labelled turn of a conversation."""
+
+    example: Example
+    follow_up: bool = False
+    careful: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A labelled multi-turn chat: what the patient typed, turn by turn."""
+
+    name: str
+    steps: tuple[Step, ...]
+
+
+# Starts a fresh chat and returns the function that answers its messages in order.
+Chat = Callable[[], Callable[[str], Reply]]
+
+
+@dataclass(slots=True)
+class ConversationReport:
+    """Turn, follow-up, emergency and careful-mode figures over conversations."""
+
+    turns: Report = field(default_factory=Report)
+    follow_ups: int = 0
+    follow_ups_right: int = 0
+    careful: int = 0
+    careful_kept: int = 0
+    conversations: int = 0
+    misses: list[tuple[str, int, Miss]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Return the table: per-turn figures, then follow-ups and careful mode."""
+        lines = [f"{'conversations':<34}{self.conversations:7d}", self.turns.summary()]
+        lines.append(_share("follow-up turns right", self.follow_ups_right, self.follow_ups))
+        lines.append(_share("careful mode kept after urgent", self.careful_kept, self.careful))
+        return "\n".join(lines)
+
+
+def _share(name: str, part: int, whole: int) -> str:
+    return f"{name:<34}{part / whole if whole else 1.0:7.1%}  ({part}/{whole})"
+
+
+def load_conversations(path: Path | str) -> list[Conversation] | None:
+    """Read a conversation file (a YAML list of {name, turns}), or None if not one."""
+    data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if (
+        not isinstance(data, list)
+        or not data
+        or not all(isinstance(c, dict) and "turns" in c for c in data)
+    ):
+        return None
+    conversations = []
+    for number, row in enumerate(data, 1):
+        steps = []
+        for turn in row["turns"]:
+            if turn["kind"] not in KINDS:
+                raise ValueError(f"unknown kind {turn['kind']!r} for {turn.get('q')!r}")
+            example = Example(str(turn["q"]), turn["kind"], turn.get("id"))
+            steps.append(Step(example, bool(turn.get("follow_up")), bool(turn.get("careful"))))
+        conversations.append(Conversation(str(row.get("name", number)), tuple(steps)))
+    return conversations
+
+
+def kept_careful(reply: Reply) -> bool:
+    """Return True when a reply in the careful period keeps the help line in view."""
+    return reply.kind == "urgent" or reply.careful
+
+
+def evaluate_conversations(chat: Chat, conversations: Iterable[Conversation]) -> ConversationReport:
+    """Play every conversation through a fresh chat and score each turn against its label."""
+    report = ConversationReport()
+    for conversation in conversations:
+        report.conversations += 1
+        say = chat()
+        for number, step in enumerate(conversation.steps, 1):
+            reply = say(step.example.question)
+            before = len(report.turns.misses)
+            _score(report.turns, step.example, reply)
+            right = len(report.turns.misses) == before
+            if not right:
+                report.misses.append((conversation.name, number, report.turns.misses[-1]))
+            if step.follow_up:
+                report.follow_ups += 1
+                report.follow_ups_right += right
+            if step.careful:
+                report.careful += 1
+                report.careful_kept += kept_careful(reply)
     return report

@@ -295,6 +295,14 @@ def _cross_check(
                 problems.append(
                     Problem(file, f"'{related}' is not an entry id", entry.id, "related")
                 )
+        if entry.broader == entry.id:
+            problems.append(
+                Problem(file, "an entry cannot be its own broader topic", entry.id, "broader")
+            )
+        elif entry.broader is not None and entry.broader not in ids:
+            problems.append(
+                Problem(file, f"'{entry.broader}' is not an entry id", entry.id, "broader")
+            )
         for i, question in enumerate([*entry.questions]):
             key = normalise_phrase(question)
             if not key:

@@ -34,6 +34,10 @@ class Entry(_Strict):
     questions: list[str] = Field(min_length=8)
     answer: str = Field(min_length=1)
     related: list[str] = Field(default_factory=list)
+    # What "it" or "that" means in a follow-up to this answer ("stretching and massage").
+    subject: str | None = Field(default=None, min_length=1, max_length=60)
+    # The wider topic a "what else?" after this answer goes to (stretching -> easing a spasm).
+    broader: str | None = None
 
     _check_questions = field_validator("questions")(_no_blank_items)
     _check_related = field_validator("related")(_no_blank_items)
@@ -47,6 +51,8 @@ class PhraseRule(_Strict):
     any: list[str] = Field(default_factory=list)
     # For `all`: how many words apart the groups' phrases may be (None: the rule set's default).
     within: int | None = Field(default=None, ge=1, le=400)
+    # For `all`: the groups' phrases must also share one sentence.
+    sentence: bool = False
     # Phrases that cancel the rule where they occur next to it ("soaked" but "in sweat").
     unless: list[str] = Field(default_factory=list)
 
@@ -185,6 +191,9 @@ class SmallTalkIntent(_Strict):
     alone: bool = True
     # Offer the topic menu under the reply.
     show_topics: bool = False
+    # Also enough at the start or end of a message that asks nothing and names no topic:
+    # "thanks, I'll ring my GP tomorrow".
+    closes: bool = False
 
     _check_patterns = field_validator("patterns")(_no_blank_items)
 
@@ -219,6 +228,14 @@ class Messages(_Strict):
     inline_urgent_title: str = Field(min_length=1, max_length=60)
     inline_crisis_title: str = Field(min_length=1, max_length=60)
     inline_no_results: str = Field(min_length=1, max_length=60)
+    # Follow-ups: the last answer asked for again, and a follow-up the bot cannot place.
+    again: str = Field(min_length=1)
+    follow_up_unclear: str = Field(min_length=1)
+    # After an urgent or crisis reply: the line every reply keeps for a while, and what
+    # replaces cheerful small talk ("glad it helped") in that time.
+    careful_urgent: str = Field(min_length=1)
+    careful_crisis: str = Field(min_length=1)
+    careful_small_talk: str = Field(min_length=1)
     commands: dict[str, str]
 
     @field_validator("commands")
@@ -249,6 +266,22 @@ class LanguageProfile(_Strict):
     question_openers: list[str] = Field(default_factory=list)
 
 
+class FollowUpCues(_Strict):
+    """Words that show a short message goes on from the last answer instead of starting anew."""
+
+    # Asking for the last answer again or in other words: "tell me more", "explain that simpler".
+    again: list[str] = Field(default_factory=list)
+    # Asking for the wider topic: "what else", "anything else", "instead".
+    other: list[str] = Field(default_factory=list)
+    # Openings and endings of an elliptic question: "and ...", "what about ...", "... too?".
+    openers: list[str] = Field(default_factory=list)
+    endings: list[str] = Field(default_factory=list)
+    # Words that point back at the last topic: "it", "that", "them".
+    pronouns: list[str] = Field(default_factory=list)
+    # Words that may come before a cue without changing it: "ok", "so", "please".
+    fillers: list[str] = Field(default_factory=list)
+
+
 class Language(_Strict):
     """Word lists that tell the matcher how patients write (not medical content)."""
 
@@ -262,6 +295,7 @@ class Language(_Strict):
     abbreviation_context: AbbreviationContext = Field(default_factory=AbbreviationContext)
     topic_words: list[str] = Field(default_factory=list)
     stem_overrides: dict[str, str] = Field(default_factory=dict)
+    follow_up: FollowUpCues = Field(default_factory=lambda: FollowUpCues())
 
 
 class KnowledgeBase(_Strict):

@@ -45,6 +45,10 @@ class Reply:
     show_topics: bool = False
     # Why the bot did not answer ("dose", "pet", "other-language"...), for counts and tests.
     reason: str | None = None
+    # Sent in the careful period after an urgent or crisis reply: the help line is kept.
+    careful: bool = False
+    # A line shown above the answer ("That is all the article says on this topic...").
+    note: str | None = None
 
     @property
     def suggestions(self) -> tuple[str, ...]:
@@ -145,6 +149,32 @@ class Replies:
             show_topics=show_topics,
             reason=reason,
         )
+
+    def again(self, entry_id: str) -> Reply | None:
+        """Return an answer asked for again ("tell me more"), saying it is all there is."""
+        reply = self.answer(entry_id)
+        if reply is None:
+            return None
+        note = self.messages.again.strip()
+        return replace(reply, text=f"{note}\n\n{reply.text}", note=note)
+
+    def careful(self, reply: Reply, *, crisis: bool) -> Reply:
+        """Return a reply sent soon after an urgent one: the help line kept in view.
+
+        Small talk loses its cheerful text ("glad it helped") for a quiet one. An urgent
+        reply is left as it is: it already says where to get help.
+        """
+        if reply.kind == "urgent":
+            return reply
+        messages = self.messages
+        line = (messages.careful_crisis if crisis else messages.careful_urgent).strip()
+        if reply.kind == "smalltalk":
+            body = messages.careful_small_talk.strip()
+            reply = replace(
+                reply, text=f"{body}\n\n{self.disclaimer}", body=body, show_topics=False
+            )
+        extended = self.with_safety_net(reply, (line,))
+        return replace(extended, safety_net=(*reply.safety_net, line), careful=True)
 
     @staticmethod
     def with_safety_net(reply: Reply, lines: tuple[str, ...]) -> Reply:

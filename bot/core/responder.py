@@ -3,10 +3,15 @@
 ``respond(text)`` analyses the message once, then runs the steps in this order, the first
 reply winning (see steps.py):
 
-    empty -> triage -> small talk -> language -> scope -> matching -> fallback
+    empty -> triage -> small talk -> language -> scope -> follow-up -> matching -> fallback
 
 A mention of an alarm symptom that triage read as negated, hypothetical or past adds its
 safety-net line to whatever reply wins.
+
+``converse(text, context, now)`` does the same inside a chat: it takes what the chat
+remembers (conversation.py) and returns the new context with the reply. The follow-up step
+reads a short message with the last topic; triage still runs first on the message alone,
+and for a while after an urgent or crisis reply every reply keeps the help line.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.core.config import Tuning
+from bot.core.conversation import ChatContext
+from bot.core.followup import FollowUps
 from bot.core.lint import example_problems, semantic_problems
 from bot.core.loader import KnowledgeBaseError, Problem, load_knowledge_base
 from bot.core.matcher import Document, Match, Matcher
@@ -127,6 +134,10 @@ class Responder:
             ),
             scope=self.scope,
             matcher=self.matcher,
+            follow_ups=FollowUps(language.follow_up, max_words=self.tuning.follow_up_words),
+            read=self.reader.read,
+            on_topic=self.lexical.on_topic,
+            names_topic=self.lexical.names_topic,
             tuning=self.tuning,
         )
         self.steps: tuple[Step, ...] = (
@@ -135,6 +146,7 @@ class Responder:
             steps.small_talk,
             steps.language,
             steps.scope,
+            steps.follow_up,
             steps.matching,
             steps.fallback,
         )
@@ -165,8 +177,21 @@ class Responder:
 
     def respond(self, text: str) -> Reply:
         """Return the reply to one message: urgent, small talk, an answer or a fallback."""
+        return self._reply(text, Turn())
+
+    def converse(self, text: str, context: ChatContext, now: float) -> tuple[Reply, ChatContext]:
+        """Return the reply to a message in a chat, and what the chat remembers after it.
+
+        ``now`` is a clock reading in seconds (monotonic in the adapter, made up in tests).
+        """
+        context = context.fresh(now, self.tuning.context_ttl)
+        reply = self._reply(text, Turn(context=context))
+        if context.careful(now):
+            reply = self.replies.careful(reply, crisis=context.crisis)
+        return reply, context.after(reply, now, self.tuning.careful_for)
+
+    def _reply(self, text: str, turn: Turn) -> Reply:
         message = self.reader.read(text)
-        turn = Turn()
         reply: Reply | None = None
         for step in self.steps:
             reply = step(message, turn)

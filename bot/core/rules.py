@@ -80,8 +80,12 @@ class RuleSet:
         starts: frozenset[int] = frozenset({0}),
         breaks: frozenset[int] = frozenset(),
         names: frozenset[str] = frozenset(),
+        sentences: Sequence[int] = (),
     ) -> list[RuleHit]:
-        """Return every way each rule fires in the words, in rule order."""
+        """Return every way each rule fires in the words, in rule order.
+
+        ``sentences`` gives each word's sentence number, for rules whose parts must share one.
+        """
         tagged = self._phrases.tag(message_words, starts, breaks, names)
         viable = self._phrases.viable(tagged)
         needed: set[int] = set()
@@ -106,13 +110,17 @@ class RuleSet:
             for index in sorted(any_phrases & spans.keys()):
                 found_here.extend(RuleHit(rule, (span,)) for span in spans[index])
             if groups and all(group & spans.keys() for group in groups):
-                found_here.extend(self._combinations(rule, groups, spans))
+                found_here.extend(self._combinations(rule, groups, spans, sentences))
             cancels = [s for i in unless & spans.keys() for s in spans[i]]
             hits.extend(hit for hit in found_here if not _cancelled(hit, cancels))
         return hits
 
     def _combinations(
-        self, rule: PhraseRule, groups: list[frozenset[int]], spans: dict[int, list[Span]]
+        self,
+        rule: PhraseRule,
+        groups: list[frozenset[int]],
+        spans: dict[int, list[Span]],
+        sentences: Sequence[int] = (),
     ) -> list[RuleHit]:
         window = rule.within if rule.within is not None else self.window
         choices = [
@@ -122,6 +130,8 @@ class RuleSet:
         for parts in itertools.islice(itertools.product(*choices), MAX_COMBINATIONS * 8):
             if any(a.words & b.words for a, b in itertools.combinations(parts, 2)):
                 continue  # one word cannot stand for two groups
+            if rule.sentence and sentences and len({sentences[p.start] for p in parts}) > 1:
+                continue
             hit = RuleHit(rule, parts)
             if window is None or hit.span.end - hit.span.start <= window:
                 found.append(hit)

@@ -97,7 +97,9 @@ class Triage:
 
     def hits(self, tokens: Tokens) -> tuple[list[RuleHit], list[Span]]:
         """Return the rules' hits outside everyday phrases, and those phrases' spans."""
-        hits = self._rules.hits(tokens.words, tokens.starts, tokens.breaks, tokens.names)
+        hits = self._rules.hits(
+            tokens.words, tokens.starts, tokens.breaks, tokens.names, tokens.sentences
+        )
         if not hits:
             return [], []
         ignored = [span for _, span in self._ignore.find(self._ignore.tag(tokens.words))]

@@ -16,6 +16,9 @@ MAX_FEELING_WORDS = 150
 # Words around small talk that are neither filler nor anything the bot knows ("gotta go,
 # baby's up") may stay, up to this many.
 MAX_STRAY_WORDS = 2
+# "Thanks, I'll ring my GP tomorrow": a thanks or goodbye that opens or closes a statement
+# this long or shorter is small talk.
+MAX_CLOSING_WORDS = 150
 
 
 class SmallTalk:
@@ -70,7 +73,16 @@ class SmallTalk:
             and not any(self._known(w) for w in strays)
         ):
             return best[2], bool(strays)
+        if asks:
+            return None
         feelings = [self._owner[i] for i, _ in hits if not self._owner[i].alone]
-        if feelings and not asks:
+        if feelings:
             return feelings[0], True
+        closing = [
+            self._owner[i]
+            for i, span in hits
+            if self._owner[i].closes and (span.start == 0 or span.end == len(message))
+        ]
+        if closing and len(message) <= MAX_CLOSING_WORDS:
+            return closing[0], True
         return None

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.config import Tuning
+from bot.core.conversation import ChatContext
+from bot.core.followup import Cue, FollowUps, expand
 from bot.core.matcher import Match
 from bot.core.message import Message
 from bot.core.models import KnowledgeBase
@@ -27,7 +29,12 @@ class Turn:
 
     assessment: Assessment = field(default_factory=Assessment)
     matches: list[Match] = field(default_factory=list)
+    # What the chat remembers from before this message (empty for a single question).
+    context: ChatContext = field(default_factory=ChatContext)
 
+
+# Replies after which a short message may lean on the last topic ("and heat?").
+FOLLOWS = ("answer", "smalltalk")
 
 Step = Callable[[Message, Turn], Reply | None]
 
@@ -44,9 +51,17 @@ class Steps:
         smalltalk: SmallTalk,
         scope: ScopeGuard,
         matcher: TopicMatcher,
+        follow_ups: FollowUps,
+        read: Callable[[str], Message],
+        on_topic: Callable[[Message], bool],
+        names_topic: Callable[[Message], bool],
         tuning: Tuning,
     ) -> None:
         self.kb = kb
+        self._follow_ups = follow_ups
+        self._read = read
+        self._on_topic = on_topic
+        self._names_topic = names_topic
         self.replies = replies
         self._triage = triage
         self._smalltalk = smalltalk
@@ -70,6 +85,8 @@ class Steps:
         if found is None:
             return None
         intent, strays = found
+        if strays and intent.closes and self._names_topic(message):
+            return None  # "thanks, my calves still cramp at night" is about a topic
         if strays and intent.alone and self._scope.rule(message.corrected) is not None:
             return None  # "translate good morning into Japanese" is not a greeting
         if not intent.alone and self._scope.rule((), message.corrected) is not None:
@@ -96,13 +113,75 @@ class Steps:
         body = reason.reply if reason else None
         return self.replies.fallback(body, topics, reason=rule.reason)
 
+    def follow_up(self, message: Message, turn: Turn) -> Reply | None:
+        """Read a short follow-up together with the topic answered just before.
+
+        "tell me more" gets that answer again; "what else?" its wider topic; a pronoun
+        ("is it safe?") or an elliptic question ("what about at night?") is read with the
+        topic's subject put in. A message that names another topic on its own still gets
+        that topic, and a follow-up that fits nothing offers the last topic back.
+        """
+        context = turn.context
+        topic = context.topic
+        if topic is None or context.kind not in FOLLOWS or topic not in self.replies.entries:
+            return None
+        cue = self._follow_ups.cue(message.words)
+        if cue is None:
+            return None
+        entry = self.replies.entries[topic]
+        limit = self._tuning.max_suggestions
+        plain = self._matcher.match(message, limit=limit)
+        named = self._named(plain, topic)
+        if cue.kind == "again":
+            return None if cue.partial and named else self.replies.again(topic)
+        if cue.kind == "other":
+            broader = entry.broader or topic
+            if named and named.entry_id != broader:
+                return None
+            if broader == topic:
+                return self.replies.again(topic)
+            return self.replies.answer(broader, score=plain[0].score if plain else 0.0)
+        expanded = self._expanded(message, cue, entry.subject or entry.title)
+        resolved = expanded and expanded[0].confident and self._on_topic(message)
+        if named and not (resolved and expanded[0].score > named.score):
+            return None  # the message names another topic on its own: "and heat?"
+        if resolved:
+            turn.matches = expanded
+            return self._best(expanded)
+        if plain and plain[0].confident:
+            return None
+        turn.matches = plain
+        close = [topic, *(t for t in self._close(message, turn) if t != topic)]
+        return self.replies.fallback(
+            self.kb.messages.follow_up_unclear,
+            close[:limit],
+            score=plain[0].score if plain else 0.0,
+            reason="follow-up",
+        )
+
+    def _named(self, matches: list[Match], topic: str) -> Match | None:
+        """Return the match of a message that clearly names a topic other than ``topic``."""
+        if not matches or not matches[0].confident or matches[0].entry_id == topic:
+            return None
+        if len(matches) > 1 and matches[0].score - matches[1].score < self._tuning.clarify_margin:
+            return None
+        return matches[0]
+
+    def _expanded(self, message: Message, cue: Cue, subject: str) -> list[Match]:
+        text = expand(message.words, cue, subject)
+        return self._matcher.match(self._read(text), limit=self._tuning.max_suggestions)
+
     def matching(self, message: Message, turn: Turn) -> Reply | None:
         """Answer from the best topic when the matcher is sure, or ask between two close ones."""
         turn.matches = self._matcher.match(message, limit=self._tuning.max_suggestions)
         if not turn.matches or not turn.matches[0].confident:
             return None
-        best = turn.matches[0]
-        runner_up = turn.matches[1] if len(turn.matches) > 1 else None
+        return self._best(turn.matches)
+
+    def _best(self, matches: list[Match]) -> Reply | None:
+        """Answer from the first match, or ask between the first two when they are close."""
+        best = matches[0]
+        runner_up = matches[1] if len(matches) > 1 else None
         if runner_up is not None and best.score - runner_up.score < self._tuning.clarify_margin:
             return self.replies.fallback(
                 self.kb.messages.clarify,

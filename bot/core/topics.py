@@ -66,6 +66,11 @@ class LexicalMatcher:
         ranked = sorted(best.values(), key=lambda m: (-m.score, -m.similarity, m.entry_id))
         return ranked[:limit]
 
+    def names_topic(self, message: Message) -> bool:
+        """Return True when the message uses one of the topic words (spasm, AS, yoga...)."""
+        terms = {t.stem for t in message.terms}
+        return any(topic <= terms for topic in self._topics)
+
     def on_topic(self, message: Message) -> bool:
         """Return True when a message names something the article covers, or is short.
 
@@ -73,7 +78,7 @@ class LexicalMatcher:
         or an everyday word: "how to get rid of dandruff" is about something else.
         """
         terms = {t.stem for t in message.terms}
-        if not self._topics or any(topic <= terms for topic in self._topics):
+        if not self._topics or self.names_topic(message):
             return True
         if len(terms) > self.tuning.free_terms:
             return False

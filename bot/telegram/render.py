@@ -62,6 +62,8 @@ def option_keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup | None:
 def answer_html(reply: Reply, messages: Messages) -> str:
     """Return an answer as HTML: title, answer, cited section, safety net and disclaimer."""
     parts = [f"<b>{escape(reply.title or '')}</b>", escape(reply.body)]
+    if reply.note:
+        parts.insert(0, f"<i>{escape(reply.note)}</i>")
     if reply.section:
         parts.append(f"<i>{escape(f'{messages.source_label}: {reply.section}')}</i>")
     parts += safety_net_html(reply)

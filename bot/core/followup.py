@@ -1,0 +1,99 @@
+"""Tell a follow-up ("how long should I do that?") from a message that starts anew.
+
+A follow-up is short and leans on the last answer: it asks for the answer again ("tell me
+more"), for the wider topic ("what else?"), points back with a pronoun ("is it safe?"), or
+is elliptic ("and at night?", "heat too?"). The cue words live in language.yaml; this
+module only reads them. What to answer is decided in steps.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.models import FollowUpCues
+from bot.core.text import words
+
+CueKind = Literal["again", "other", "pronoun", "elliptic"]
+
+
+def _phrases(items: list[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(words(item)) for item in items if words(item))
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """How a message leans on the last answer, and where its pronoun stands (if any)."""
+
+    kind: CueKind
+    pronoun: int | None = None
+    # "explain that simpler, his english is not good": the cue opens a longer message.
+    partial: bool = False
+
+
+class FollowUps:
+    """Reads follow-up cues in a message's words (already spelled out and folded)."""
+
+    def __init__(self, cues: FollowUpCues, *, max_words: int) -> None:
+        self.again = _phrases(cues.again)
+        self.other = _phrases(cues.other)
+        self.openers = _phrases(cues.openers)
+        self.endings = _phrases(cues.endings)
+        self.fillers = _phrases(cues.fillers)
+        self.pronouns = frozenset(w for item in cues.pronouns for w in words(item))
+        self.max_words = max_words
+
+    def cue(self, message_words: tuple[str, ...]) -> Cue | None:
+        """Return the strongest follow-up cue in a short message, or None."""
+        if not message_words or len(message_words) > self.max_words:
+            return None
+        core = self._trim(message_words)
+        if message_words in self.again or (core and core in self.again):
+            return Cue("again")
+        if any(len(p) > 1 and core[: len(p)] == p for p in self.again):
+            return Cue("again", partial=True)
+        if any(_contains(message_words, phrase) for phrase in self.other):
+            return Cue("other")
+        for index, word in enumerate(message_words):
+            if word in self.pronouns:
+                return Cue("pronoun", index)
+        starts = any(core[: len(p)] == p for p in (*self.openers, *self.again) if core)
+        starts = starts or any(message_words[: len(p)] == p for p in self.openers)
+        ends = any(core[-len(p) :] == p for p in self.endings if core and len(core) > len(p))
+        if starts or ends:
+            return Cue("elliptic")
+        return None
+
+    def _trim(self, message_words: tuple[str, ...]) -> tuple[str, ...]:
+        """Drop fillers ("ok", "so", "please") from both ends of the message."""
+        core = list(message_words)
+        changed = True
+        while core and changed:
+            changed = False
+            for filler in self.fillers:
+                size = len(filler)
+                if tuple(core[:size]) == filler and size < len(core):
+                    del core[:size]
+                    changed = True
+                if len(core) > size and tuple(core[-size:]) == filler:
+                    del core[-size:]
+                    changed = True
+        return tuple(core)
+
+
+def _contains(message_words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(message_words[i : i + size] == phrase for i in range(len(message_words) - size + 1))
+
+
+def expand(message_words: tuple[str, ...], cue: Cue, subject: str) -> str:
+    """Return the message with the last topic's subject put where it leans on it.
+
+    "how long should i do that" -> "how long should i do stretching and massage";
+    "what about at night" -> "what about at night stretching and massage".
+    """
+    if cue.pronoun is not None:
+        parts = [*message_words[: cue.pronoun], subject, *message_words[cue.pronoun + 1 :]]
+    else:
+        parts = [*message_words, subject]
+    return " ".join(parts)
