@@ -6,17 +6,22 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.core.conversation import ChatContext, ContextStore
 from bot.core.evaluation import (
     evaluate,
+    evaluate_conversations,
     evaluate_red_flags,
     format_miss,
+    load_conversations,
     load_examples,
     load_red_flag_examples,
     responder_alarm,
+    responder_chat,
 )
 from bot.core.loader import KnowledgeBaseError
 from bot.core.responder import Reply, Responder
@@ -57,16 +62,42 @@ def _print_reply(reply: Reply, out: TextIO) -> None:
             print(f"  {number}. {option.title}", file=out)
 
 
+def session_line(line: str) -> tuple[str, str] | None:
+    """Read a JSON line {"session": "...", "text": "..."}; None for a plain question."""
+    if not line.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        return None
+    return str(data.get("session", "")), data["text"]
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer questions; JSON lines with a session id are answered as one chat per session."""
     responder = _load(args.kb)
     if args.question == ["-"]:
         questions: Sequence[str] = [line.rstrip("\r\n") for line in sys.stdin]
     else:
         questions = [" ".join(args.question)]
-    for index, question in enumerate(questions):
-        reply = responder.respond(question)
+    tuning = responder.tuning
+    sessions = ContextStore(ttl=tuning.context_ttl)
+    for index, line in enumerate(questions):
+        found = session_line(line)
+        if found is None:
+            question, session = line, None
+            reply = responder.respond(question)
+        else:
+            session, question = found
+            reply, context = responder.converse(question, sessions.get(session), time.monotonic())
+            sessions.put(session, context)
         if args.json:
-            print(json.dumps(reply_json(question, reply), ensure_ascii=False), flush=True)
+            data = reply_json(question, reply)
+            if session is not None:
+                data = {"session": session, **data}
+            print(json.dumps(data, ensure_ascii=False), flush=True)
         else:
             if index:
                 print("\n---\n")
@@ -79,6 +110,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     print(responder.kb.messages.welcome.strip())
     print("\n(Type a question, a number to open a topic, or 'quit' to leave.)")
     options: tuple[str, ...] = ()
+    context = ChatContext()
     while True:
         try:
             line = input("\nyou> ").strip()
@@ -87,10 +119,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         if line.lower() in {"quit", "exit", "q"}:
             return 0
+        now = time.monotonic()
         if line.isdigit() and 1 <= int(line) <= len(options):
-            reply = responder.entry_reply(options[int(line) - 1])
+            reply, context = responder.open(options[int(line) - 1], context, now)
         else:
-            reply = responder.respond(line)
+            reply, context = responder.converse(line, context, now)
         assert reply is not None
         print()
         print(reply.text)
@@ -153,6 +186,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         alarms = evaluate_red_flags(responder_alarm(responder), red_flags, rule)
         print(alarms.summary(quiet=args.quiet))
+        return 0
+    conversations = load_conversations(args.file)
+    if conversations is not None:
+        turns = sum(len(c.steps) for c in conversations)
+        print(f"{args.file}: {len(conversations)} conversations, {turns} turns")
+        played = evaluate_conversations(responder_chat(responder), conversations)
+        print(played.summary())
+        if played.misses and not args.quiet:
+            print(f"\nMisses ({len(played.misses)}):")
+            for name, number, miss in played.misses:
+                print(f"  [{name} #{number}] {format_miss(miss)}")
         return 0
     examples = load_examples(args.file)
     report = evaluate(responder, examples)

@@ -43,3 +43,6 @@ class Tuning:
     context_ttl: float = 1800.0
     # For this many seconds after an urgent or crisis reply, every reply keeps the help line.
     careful_for: float = 1800.0
+    # A follow-up with a pronoun is read with the last topic unless the message alone
+    # scores this much higher for another topic ("the exercise program, who runs that?").
+    pronoun_margin: float = 0.05

@@ -17,6 +17,8 @@ from bot.core.replies import Reply
 
 # How many recent topics a chat remembers (most recent first).
 REMEMBERED_TOPICS = 3
+# The most stale chats dropped while storing one (keeps every message's cost bounded).
+SWEEP_LIMIT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,10 @@ class ChatContext:
             return ChatContext(careful_until=self.careful_until, crisis=self.crisis, at=self.at)
         return ChatContext()
 
+    def expired(self, now: float, ttl: float) -> bool:
+        """Return True when nothing of this chat needs remembering any more."""
+        return now - self.at > ttl and not self.careful(now)
+
     def careful(self, now: float) -> bool:
         """Return True while the chat is in the careful period after an urgent reply."""
         return now < self.careful_until
@@ -70,7 +76,9 @@ class ChatContext:
 class ContextStore:
     """Chat contexts in memory: at most ``max_chats``, each forgotten after ``ttl`` seconds.
 
-    The least recently used chat is dropped first when the store is full.
+    The least recently used chat is dropped first when the store is full, and chats gone
+    quiet for longer than ``ttl`` are dropped whenever another chat is stored, so a chat
+    that never comes back does not stay in memory.
     """
 
     def __init__(
@@ -99,10 +107,17 @@ class ContextStore:
         return fresh
 
     def put(self, chat: Hashable, context: ChatContext) -> None:
-        """Remember the chat's context, dropping the least recently used ones past the limit."""
+        """Remember the chat's context, dropping stale chats and the least recently used."""
         self._chats[chat] = context
         self._chats.move_to_end(chat)
+        now = self.clock()
         while len(self._chats) > self.max_chats:
+            self._chats.popitem(last=False)
+        # The oldest chats come first; a few careful ones may hold up the sweep, never long.
+        for _ in range(SWEEP_LIMIT):
+            oldest = next(iter(self._chats.values()), None)
+            if oldest is None or not oldest.expired(now, self.ttl):
+                break
             self._chats.popitem(last=False)
 
     def forget(self, chat: Hashable) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.conversation import ChatContext
 from bot.core.models import Emergency, NearMiss, RedFlagExamples
 from bot.core.responder import Reply, Responder
 
@@ -244,6 +245,27 @@ class Conversation:
 
 # Starts a fresh chat and returns the function that answers its messages in order.
 Chat = Callable[[], Callable[[str], Reply]]
+
+# Time between two turns of a scored conversation (well inside the context's lifetime).
+TURN_GAP = 30.0
+
+
+def responder_chat(responder: Responder) -> Chat:
+    """Return chats that keep their context between turns, as Telegram does."""
+
+    def chat() -> Callable[[str], Reply]:
+        context = ChatContext()
+        now = 0.0
+
+        def say(text: str) -> Reply:
+            nonlocal context, now
+            now += TURN_GAP
+            reply, context = responder.converse(text, context, now)
+            return reply
+
+        return say
+
+    return chat
 
 
 @dataclass(slots=True)

@@ -264,6 +264,9 @@ class LanguageProfile(_Strict):
     # Words that open a question ("what", "how", "can"...): such a sentence is a question
     # even without a question mark.
     question_openers: list[str] = Field(default_factory=list)
+    # Question words proper ("what", "how"): a message opening with one outside a small-talk
+    # phrase is a question ("what about at night?" is not "night!").
+    question_words: list[str] = Field(default_factory=list)
 
 
 class FollowUpCues(_Strict):

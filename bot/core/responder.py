@@ -32,7 +32,7 @@ from bot.core.safety import RedFlag, Triage
 from bot.core.scope import ScopeGuard
 from bot.core.smalltalk import SmallTalk
 from bot.core.steps import Step, Steps, Turn
-from bot.core.text import Analyzer
+from bot.core.text import Analyzer, words
 from bot.core.topics import LexicalMatcher, TopicMatcher
 
 __all__ = ["Kind", "Option", "Reply", "Responder", "build_analyzer", "documents"]
@@ -119,6 +119,15 @@ class Responder:
             if stems
         ]
         self.lexical = LexicalMatcher(self.index, self.tuning, topics)
+        # What names a topic: the topic words, and each entry's subject word by word
+        # ("medicines", "water", "pelvic tilts"), everyday words left out.
+        stop = set(self.analyzer.stopwords)
+        subjects = [w for e in kb.entries if e.subject for w in words(e.subject) if w not in stop]
+        self._topic_words = [
+            frozenset(self.analyzer.stem(w) for w in words(phrase))
+            for phrase in [*language.topic_words, *subjects]
+            if words(phrase)
+        ]
         self.matcher: TopicMatcher = matcher or self.lexical
         self.triage = Triage(kb.red_flags, language.textspeak)
         self.scope = ScopeGuard(kb.out_of_scope)
@@ -131,13 +140,14 @@ class Responder:
                 kb.smalltalk,
                 self.analyzer.stopwords,
                 lambda word: self.index.knows(self.analyzer.stem(word)),
+                frozenset(language.profile.question_words),
             ),
             scope=self.scope,
             matcher=self.matcher,
             follow_ups=FollowUps(language.follow_up, max_words=self.tuning.follow_up_words),
             read=self.reader.read,
             on_topic=self.lexical.on_topic,
-            names_topic=self.lexical.names_topic,
+            names_topic=self.names_topic,
             tuning=self.tuning,
         )
         self.steps: tuple[Step, ...] = (
@@ -171,6 +181,17 @@ class Responder:
         """Replay the curated red-flag examples (about a second: `check` runs it, not start-up)."""
         return example_problems(self.kb, self.triage)
 
+    def names_topic(self, message: Message) -> bool:
+        """Return True when the message names one of the topic words (spasm, AS, yoga...).
+
+        Read on its words as typed (typos fixed), before synonyms fold phrases such as
+        "stop spasms" into one concept.
+        """
+        stems = {self.analyzer.stem(w) for w in message.corrected}
+        return any(topic <= stems for topic in self._topic_words) or self.lexical.names_topic(
+            message
+        )
+
     def read(self, text: str) -> Message:
         """Analyse one message (what every step reads)."""
         return self.reader.read(text)
@@ -189,6 +210,21 @@ class Responder:
         if context.careful(now):
             reply = self.replies.careful(reply, crisis=context.crisis)
         return reply, context.after(reply, now, self.tuning.careful_for)
+
+    def open(
+        self, entry_id: str, context: ChatContext, now: float
+    ) -> tuple[Reply | None, ChatContext]:
+        """Return an entry opened with a button or a link inside a chat, and the new context.
+
+        In the careful period after an urgent reply the entry keeps the help line too.
+        """
+        context = context.fresh(now, self.tuning.context_ttl)
+        reply = self.entry_reply(entry_id)
+        if reply is None:
+            return None, context
+        if context.careful(now):
+            reply = self.replies.careful(reply, crisis=context.crisis)
+        return reply, context.opened(entry_id, now)
 
     def _reply(self, text: str, turn: Turn) -> Reply:
         message = self.reader.read(text)

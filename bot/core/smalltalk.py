@@ -29,10 +29,16 @@ class SmallTalk:
         intents: Sequence[SmallTalkIntent],
         filler: frozenset[str],
         known: Callable[[str], bool] = lambda _word: True,
+        openers: frozenset[str] = frozenset(),
     ) -> None:
-        """``known`` says whether a word means something to the matcher (then it never strays)."""
+        """``known`` says whether a word means something to the matcher (then it never strays).
+
+        ``openers`` are question words: a message opening with one outside the small-talk
+        phrase ("what about at night?") is a question, not small talk.
+        """
         self.intents = tuple(intents)
         self._filler = filler
+        self._openers = openers
         self._known = known
         owners = [(p, intent) for intent in self.intents for p in intent.patterns]
         self._owner = [intent for _, intent in owners]
@@ -67,6 +73,8 @@ class SmallTalk:
         assert best is not None
         leftover = [w for w, hit in zip(message, covered, strict=True) if not hit]
         strays = [w for w in leftover if w not in self._filler]
+        if not covered[0] and message[0] in self._openers:
+            return None
         if (
             len(message) <= MAX_WORDS
             and len(strays) <= (MAX_STRAY_WORDS if not asks else 0)
@@ -78,10 +86,11 @@ class SmallTalk:
         feelings = [self._owner[i] for i, _ in hits if not self._owner[i].alone]
         if feelings:
             return feelings[0], True
+        quiet = [hit or w in self._filler for w, hit in zip(message, covered, strict=True)]
         closing = [
             self._owner[i]
             for i, span in hits
-            if self._owner[i].closes and (span.start == 0 or span.end == len(message))
+            if self._owner[i].closes and (all(quiet[: span.start]) or all(quiet[span.end :]))
         ]
         if closing and len(message) <= MAX_CLOSING_WORDS:
             return closing[0], True

@@ -143,7 +143,9 @@ class Steps:
             return self.replies.answer(broader, score=plain[0].score if plain else 0.0)
         expanded = self._expanded(message, cue, entry.subject or entry.title)
         resolved = expanded and expanded[0].confident and self._on_topic(message)
-        if named and not (resolved and expanded[0].score > named.score):
+        # A pronoun leans on the last topic unless the message's own topic is clearly stronger.
+        lean = self._tuning.pronoun_margin if cue.kind == "pronoun" else 0.0
+        if named and not (resolved and expanded[0].score + lean > named.score):
             return None  # the message names another topic on its own: "and heat?"
         if resolved:
             turn.matches = expanded
@@ -176,7 +178,19 @@ class Steps:
         turn.matches = self._matcher.match(message, limit=self._tuning.max_suggestions)
         if not turn.matches or not turn.matches[0].confident:
             return None
+        if self._leans_on_nothing(message, turn):
+            return None
         return self._best(turn.matches)
+
+    def _leans_on_nothing(self, message: Message, turn: Turn) -> bool:
+        """Return True for "how long does it take?" with no topic named and none before it.
+
+        Such a message could be about anything; answering it would be a guess.
+        """
+        if turn.context.topic is not None and turn.context.kind in FOLLOWS:
+            return False
+        cue = self._follow_ups.cue(message.words)
+        return cue is not None and cue.kind != "other" and not self._names_topic(message)
 
     def _best(self, matches: list[Match]) -> Reply | None:
         """Answer from the first match, or ask between the first two when they are close."""

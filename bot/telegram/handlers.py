@@ -18,6 +18,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
+from bot.core.conversation import ContextStore
 from bot.core.responder import Reply, Responder
 from bot.telegram.render import (
     ENTRY_PREFIX,
@@ -86,22 +87,45 @@ async def _answer_query(update: Update) -> None:
     await update.callback_query.answer()
 
 
+def chat_key(update: Update) -> tuple[int, int] | None:
+    """Return whose context a message belongs to: the chat, and in a group the sender too."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    return chat.id, user.id if user is not None else 0
+
+
 class Handlers:
     """The bot's handlers, sharing one responder and the admin counts."""
 
-    def __init__(self, responder: Responder, stats: Stats) -> None:
+    def __init__(
+        self, responder: Responder, stats: Stats, chats: ContextStore | None = None
+    ) -> None:
         self.responder = responder
         self.kb = responder.kb
         self.messages = responder.kb.messages
         self.stats = stats
+        # What each chat remembers between messages (topic ids and times, never text).
+        self.chats = chats or ContextStore(ttl=responder.tuning.context_ttl)
 
     def _reply(self, reply: Reply) -> Rendered:
         self.stats.record(reply)
         return render_reply(reply, self.kb)
 
-    def _entry(self, entry_id: str) -> Rendered:
-        reply = self.responder.entry_reply(entry_id)
-        return render_unknown_topic(self.kb) if reply is None else self._reply(reply)
+    def _entry(self, update: Update, entry_id: str) -> Rendered:
+        key = chat_key(update)
+        reply, context = self.responder.open(entry_id, self.chats.get(key), self.chats.clock())
+        if reply is None:
+            return render_unknown_topic(self.kb)
+        self.chats.put(key, context)
+        return self._reply(reply)
+
+    def _converse(self, update: Update, text: str) -> Reply:
+        """Answer a message in its chat's context and remember the new context."""
+        key = chat_key(update)
+        reply, context = self.responder.converse(text, self.chats.get(key), self.chats.clock())
+        self.chats.put(key, context)
+        return reply
 
     async def _send(self, update: Update, context: Context, rendered: Rendered) -> None:
         """Send a rendered reply, split if it is too long, the keyboard under the last part."""
@@ -123,7 +147,7 @@ class Handlers:
     async def start(self, update: Update, context: Context) -> None:
         """Welcome the user with the topic menu, or open the entry a deep link names."""
         if context.args and context.args[0] != ASK_PARAMETER:
-            await self._send(update, context, self._entry(context.args[0]))
+            await self._send(update, context, self._entry(update, context.args[0]))
             return
         welcome = render_topics(self.kb, self.messages.welcome, self.messages.disclaimer)
         await self._send(update, context, welcome)
@@ -156,7 +180,7 @@ class Handlers:
         text = (message.text or message.caption) if message else None
         assert text is not None
         question = without_mention(text, context.bot.username)
-        await self._send(update, context, self._reply(self.responder.respond(question)))
+        await self._send(update, context, self._reply(self._converse(update, question)))
 
     async def edited(self, update: Update, context: Context) -> None:
         """Read an edited message again, but answer it only if it now describes an emergency.
@@ -167,8 +191,11 @@ class Handlers:
         message = update.effective_message
         text = (message.text or message.caption) if message else None
         assert text is not None
-        reply = self.responder.respond(without_mention(text, context.bot.username))
+        question = without_mention(text, context.bot.username)
+        key = chat_key(update)
+        reply, after = self.responder.converse(question, self.chats.get(key), self.chats.clock())
         if reply.kind == "urgent":
+            self.chats.put(key, after)
             await self._send(update, context, self._reply(reply))
 
     async def non_text(self, update: Update, context: Context) -> None:
@@ -183,7 +210,7 @@ class Handlers:
         """Answer a button press that opens an entry: stop the spinner, send the entry."""
         await _answer_query(update)
         entry_id = _callback_data(update).removeprefix(ENTRY_PREFIX)
-        await self._send(update, context, self._entry(entry_id))
+        await self._send(update, context, self._entry(update, entry_id))
 
     async def open_section(self, update: Update, context: Context) -> None:
         """Show one section's entries by editing the menu message in place."""

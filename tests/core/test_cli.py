@@ -55,6 +55,63 @@ def test_kb_json_dumps_entries_with_their_fields() -> None:
     assert entry["section"] == "Could You Prevent Muscle Spasms?"
 
 
+def test_ask_json_lines_with_a_session_are_one_chat_per_session() -> None:
+    lines = [
+        {"session": "a", "text": "does stretching help a spasm"},
+        {"session": "b", "text": "what is a muscle spasm"},
+        {"session": "a", "text": "how long should I do that?"},
+        {"session": "b", "text": "where do they usually happen?"},
+        {"session": "c", "text": "how long should I do that?"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\nhow long should I do that?\n"
+    result = run_bot("ask", "--json", "-", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row.get("session") for row in rows] == ["a", "b", "a", "b", "c", None]
+    assert [row["question"] for row in rows[:5]] == [line["text"] for line in lines]
+    got = [(row["kind"], row["entry_id"]) for row in rows]
+    assert got[2] == ("answer", "stretching-and-massage")
+    assert got[3] == ("answer", "spasms-in-as")
+    assert got[4][0] == "fallback", "a new session has nothing to lean on"
+    assert got[5][0] == "fallback", "a plain line is a question on its own"
+
+
+def test_chat_reads_follow_ups_in_context(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = iter(["does stretching help a spasm", "how long should I do that?", "quit"])
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(lines))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("From the article section: How Do You Alleviate") == 2
+
+
+def test_eval_scores_a_conversation_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conversations = tmp_path / "conversations.yaml"
+    conversations.write_text(
+        """
+- name: stretching then a follow-up
+  turns:
+    - {q: "does stretching help a spasm", kind: answer, id: stretching-and-massage}
+    - {q: "how long should I do that?", kind: answer, id: stretching-and-massage, follow_up: true}
+- name: a crisis, then thanks
+  turns:
+    - {q: "sometimes i dont want to be here anymore", kind: urgent}
+    - {q: "ok thank u", kind: smalltalk, careful: true}
+""",
+        encoding="utf-8",
+    )
+    assert main(["eval", str(conversations)]) == 0
+    out = capsys.readouterr().out
+    assert "2 conversations, 4 turns" in out
+    assert "follow-up turns right" in out
+    assert "(1/1)" in out
+    assert "careful mode kept after urgent" in out
+    assert "red-flag recall                    100.0%  (1/1)" in out
+
+
 def test_chat_numbers_follow_ups_and_opens_them(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

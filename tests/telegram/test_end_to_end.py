@@ -158,6 +158,49 @@ def test_polling_bot_serves_a_patient_end_to_end(tmp_path: Path, responder: Resp
     assert_private_logs(bot.output)
 
 
+def test_a_conversation_with_follow_ups_and_a_crisis_end_to_end(
+    tmp_path: Path, responder: Responder
+) -> None:
+    """Follow-ups are read in their chat's context; after a crisis, thanks stays careful."""
+    messages = responder.kb.messages
+    other = {"id": 5151, "is_bot": False, "first_name": "Sam"}
+    api = BotApi()
+    with FakeBotApiServer(api) as server:
+        env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url)
+        with running_bot(tmp_path, env) as bot:
+            api.wait_for(lambda c: c.method == "getUpdates", timeout=STARTUP_SECONDS)
+            turns = [
+                (USER, "does stretching help a spasm"),
+                (USER, "how long should I do that?"),
+                (other, "how long should I do that?"),
+                (USER, "and a hot water bottle?"),
+                (USER, "sometimes i dont want to be here anymore"),
+                (USER, "ok thank u"),
+            ]
+            for number, (user, text) in enumerate(turns, start=1):
+                api.push_update(text_update(text, user=user))
+                sent_messages(api, number)  # one reply per turn, in order
+            replies = sent_messages(api, len(turns))
+    stretching = responder.entry("stretching-and-massage")
+    heat = responder.entry("heat-and-cold")
+    assert stretching is not None
+    assert heat is not None
+    assert replies[0].text.startswith(f"<b>{stretching.title}</b>")
+    assert replies[1].text.startswith(f"<b>{stretching.title}</b>")
+    assert replies[2].params["chat_id"] == str(other["id"])
+    assert stretching.title not in replies[2].text, "another chat has no context to lean on"
+    assert replies[3].text.startswith(f"<b>{heat.title}</b>")
+    assert "988" in replies[4].text
+    assert "Samaritans" in replies[4].text
+    thanks = replies[5].text
+    assert "glad" not in thanks.lower()
+    assert messages.careful_small_talk.strip() in thanks
+    assert "988" in thanks
+    assert messages.disclaimer.strip() in thanks
+    assert api.problems == []
+    assert "dont want to be here" not in bot.output, "patients' words are never logged"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.conversation import ChatContext
 from bot.core.responder import Reply, Responder
 from bot.settings import Settings
 from bot.telegram.application import COMMANDS
@@ -207,7 +208,11 @@ async def test_a_reply_longer_than_telegram_allows_is_split_with_buttons_on_the_
     assert long_reply is not None
     paragraph = "Drink water through the day & keep a bottle <near> you. " * 20
     body = "\n\n".join([paragraph] * 8)
-    monkeypatch.setattr(responder, "respond", lambda _text: _replace(long_reply, body=body))
+    monkeypatch.setattr(
+        responder,
+        "converse",
+        lambda _text, context, _now: (_replace(long_reply, body=body), context),
+    )
     sent = await bot.messages(text_update("water"))
     assert len(sent) >= 2
     assert all("reply_markup" not in part.params for part in sent[:-1])
@@ -434,10 +439,10 @@ async def test_an_error_is_logged_with_the_update_id_and_the_user_is_told(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken(_text: str) -> Reply:
+    def broken(_text: str, _context: ChatContext, _now: float) -> tuple[Reply, ChatContext]:
         raise RuntimeError("index is broken")
 
-    monkeypatch.setattr(responder, "respond", broken)
+    monkeypatch.setattr(responder, "converse", broken)
     secret_question = "my private question about my back"
     with caplog.at_level(logging.ERROR):
         [sent] = await bot.messages({"update_id": 987654, **text_update(secret_question)})
