@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from urllib.parse import urlsplit
 
@@ -11,12 +14,19 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.core.loader import KnowledgeBaseError
 from bot.core.responder import Responder
 from bot.settings import MISSING_TOKEN, Settings, SettingsError, load_settings
-from bot.telegram.application import allowed_updates, build_application
+from bot.storage import SQLiteStorage
+from bot.telegram.application import allowed_updates, build_application, publish_commands
+from bot.telegram.inbox import Inbox
 from bot.telegram.redaction import RedactSecrets, configure_logging
+from bot.telegram.serve import WebhookServer, poll, with_retries
 
 logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
+# The database file under DATA_DIR.
+DATABASE = "bot.sqlite3"
+# At shutdown, how long updates in hand may take to be answered.
+DRAIN_SECONDS = 10.0
 
 INVALID_TOKEN = (
     "Telegram rejected TELEGRAM_BOT_TOKEN. Check it against the token @BotFather gave you "
@@ -69,26 +79,65 @@ def run(kb: str | None = None) -> int:
 
 
 def _serve(settings: Settings, responder: Responder) -> None:
-    application = build_application(settings, responder)
-    if settings.webhook_url is None:
-        logger.info("Starting in polling mode")
-        application.run_polling(allowed_updates=allowed_updates(), drop_pending_updates=False)
-        return
-    assert settings.webhook_secret is not None
-    # The reverse proxy forwards WEBHOOK_URL's path unchanged to WEBHOOK_LISTEN:WEBHOOK_PORT.
-    path = urlsplit(settings.webhook_url).path.strip("/")
-    logger.info(
-        "Starting in webhook mode on %s:%s/%s",
-        settings.webhook_listen,
-        settings.webhook_port,
-        path,
-    )
-    application.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=path,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=allowed_updates(),
-        drop_pending_updates=False,
-    )
+    asyncio.run(serve(settings, responder))
+
+
+async def serve(settings: Settings, responder: Responder) -> None:
+    """Start up, answer updates until SIGINT or SIGTERM, then finish what is in hand."""
+    storage = SQLiteStorage(settings.data_dir / DATABASE)
+    inbox = Inbox(storage)
+    application = build_application(settings, responder, inbox=inbox)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    webhook: WebhookServer | None = None
+    try:
+        await with_retries("Connecting to Telegram", application.initialize)
+        inbox.application = application
+        await publish_commands(application, responder)
+        await application.start()
+        await storage.purge()
+        resumed = await inbox.resume()
+        if resumed:
+            logger.info("Answering %d update(s) left from before the restart", resumed)
+        bot = application.bot
+        if settings.webhook_url is None:
+            await with_retries("Removing an old webhook", bot.delete_webhook)
+            logger.info("Starting in polling mode")
+            await poll(bot, inbox, stop, allowed_updates())
+        else:
+            assert settings.webhook_secret is not None
+            secret = settings.webhook_secret.get_secret_value()
+            # The reverse proxy forwards WEBHOOK_URL's path unchanged to LISTEN:PORT.
+            path = urlsplit(settings.webhook_url).path.strip("/")
+            webhook = WebhookServer(inbox, path=path, secret=secret)
+            webhook.listen(settings.webhook_port, settings.webhook_listen)
+            url = settings.webhook_url
+
+            async def set_webhook() -> bool:
+                done = await bot.set_webhook(
+                    url, secret_token=secret, allowed_updates=allowed_updates()
+                )
+                return bool(done)
+
+            await with_retries("Setting the webhook", set_webhook)
+            logger.info(
+                "Starting in webhook mode on %s:%s/%s",
+                settings.webhook_listen,
+                settings.webhook_port,
+                path,
+            )
+            await stop.wait()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await inbox.drain()
+    finally:
+        if webhook is not None:
+            await webhook.close()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        await storage.close()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signal_number)

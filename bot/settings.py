@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     data_dir: Path = Path("data")
     knowledge_dir: Path | None = None
+    # Telegram's limits (about 30 messages a second overall, 20 a minute per group) are
+    # kept by python-telegram-bot's rate limiter; off only for load tests.
+    rate_limit: bool = True
+    # Seconds to wait for Telegram's answer to one request before treating it as lost.
+    telegram_timeout: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

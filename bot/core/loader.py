@@ -129,7 +129,15 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     """Load and validate every file under ``directory``; raise KnowledgeBaseError if unusable."""
     root = Path(directory) if directory is not None else DEFAULT_DIR
     problems: list[Problem] = []
-    if not root.is_dir():
+    try:
+        found = root.is_dir()
+        if found:
+            next(root.iterdir(), None)  # an unreadable folder fails here, with a reason
+    except OSError as error:
+        raise KnowledgeBaseError(
+            [Problem(str(root), f"knowledge base folder cannot be read ({error.strerror})")]
+        ) from None
+    if not found:
         raise KnowledgeBaseError([Problem(str(root), "knowledge base folder not found")])
 
     def read(name: str, key: str) -> Any:
@@ -187,7 +195,11 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
 
     entries: list[tuple[str, Entry]] = []
     entry_dir = root / "entries"
-    files = sorted(entry_dir.glob("*.yaml")) if entry_dir.is_dir() else []
+    try:
+        files = sorted(entry_dir.glob("*.yaml")) if entry_dir.is_dir() else []
+    except OSError as error:
+        problems.append(Problem(_display(entry_dir, root), f"cannot be read ({error.strerror})"))
+        files = []
     if not files:
         problems.append(Problem(_display(entry_dir, root), "no entry files (*.yaml) found"))
     for path in files:

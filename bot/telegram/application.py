@@ -19,13 +19,15 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.core.models import COMMAND_NAMES
 from bot.core.responder import Responder
 from bot.settings import Settings
 from bot.telegram.handlers import AddressedToBot, Handlers
+from bot.telegram.inbox import Inbox
 from bot.telegram.render import ENTRY_PREFIX, SECTION_PREFIX, TOPICS_DATA
+from bot.telegram.request import ResilientRequest, RetryPolicy
 from bot.telegram.stats import Stats
 
 # The command menu Telegram shows next to the text box; /stats is for admins and not listed.
@@ -33,8 +35,11 @@ logger = logging.getLogger(__name__)
 
 COMMANDS: tuple[str, ...] = COMMAND_NAMES
 
-# Retry a request Telegram answered with "retry after" this many times before giving up.
-RATE_LIMIT_RETRIES = 3
+# The rate limiter's own retries: 429s are handled in the request layer (request.py), so
+# it never sees one.
+RATE_LIMIT_RETRIES = 0
+# Connections to Telegram kept open at once.
+CONNECTIONS = 64
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -68,29 +73,49 @@ def command_menu(responder: Responder) -> list[BotCommand]:
 
 
 def build_application(
-    settings: Settings, responder: Responder, *, request: BaseRequest | None = None
+    settings: Settings,
+    responder: Responder,
+    *,
+    request: BaseRequest | None = None,
+    inbox: Inbox | None = None,
+    retry: RetryPolicy | None = None,
 ) -> App:
-    """Build the Application: handlers, error handler, rate limiter and start-up commands."""
-    builder = (
+    """Build the Application: handlers, error handler, rate limiter, resilient requests.
+
+    Updates come from the inbox (serve.py), not from python-telegram-bot's own updater.
+    ``request`` replaces the HTTP layer (tests); it is wrapped in the retry rules either way.
+    """
+    builder: Any = (
         Application.builder()
         .token(settings.token)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_sending_without_reply=True,
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .updater(None)
         .concurrent_updates(True)
-        .post_init(lambda app: publish_commands(app, responder))
     )
+    if settings.rate_limit:
+        # Telegram's 429s are waited out in the request layer; the limiter only paces.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
         if settings.base_file_url:
             builder = builder.base_file_url(settings.base_file_url)
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    application = builder.build()
+    inner = request or HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        read_timeout=settings.telegram_timeout,
+        write_timeout=settings.telegram_timeout,
+        connect_timeout=settings.telegram_timeout,
+        pool_timeout=settings.telegram_timeout,
+    )
+    builder = builder.request(
+        ResilientRequest(inner, policy=retry, before_send=inbox.before_send if inbox else None)
+    )
+    application: App = builder.build()
 
     handlers = Handlers(responder, Stats(settings.data_dir / "stats.json"))
     new = filters.UpdateType.MESSAGE

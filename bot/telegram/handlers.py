@@ -15,7 +15,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes, filters
 
 from bot.core.conversation import ContextStore
@@ -33,6 +33,7 @@ from bot.telegram.render import (
     render_topics,
     render_unknown_topic,
 )
+from bot.telegram.request import MaybeDelivered, urgent_reply
 from bot.telegram.split import split_html
 from bot.telegram.stats import Stats
 
@@ -82,9 +83,24 @@ def _callback_data(update: Update) -> str:
 
 
 async def _answer_query(update: Update) -> None:
-    """Answer the button press so the user's spinner stops."""
+    """Answer the button press so the user's spinner stops.
+
+    A press Telegram no longer accepts an answer for ("query is too old", after the bot was
+    down) or a failing call must never keep the patient from the topic they pressed.
+    """
     assert update.callback_query is not None
-    await update.callback_query.answer()
+    try:
+        await update.callback_query.answer()
+    except TelegramError as error:
+        logger.info(
+            "Could not answer a button press (%s); sending the topic anyway", _first_line(error)
+        )
+
+
+def _first_line(error: BaseException) -> str:
+    """Return an error's first line, short (no URLs, so no token)."""
+    text = getattr(error, "message", None) or str(error) or type(error).__name__
+    return text.splitlines()[0][:120]
 
 
 def chat_key(update: Update) -> tuple[int, int] | None:
@@ -134,15 +150,19 @@ class Handlers:
             return
         # Answer the patient's own message (new or edited), never the bot's menu it pressed.
         message = update.message or update.edited_message
-        chunks = split_html(rendered.text)
-        for number, chunk in enumerate(chunks, start=1):
-            keyboard = rendered.keyboard if number == len(chunks) else None
-            if message is not None:
-                # An answer to an edit quotes it, so the patient sees which message it is for.
-                quote = True if update.edited_message else None
-                await message.reply_html(chunk, reply_markup=keyboard, do_quote=quote)
-            else:
-                await context.bot.send_message(chat.id, chunk, reply_markup=keyboard)
+        token = urgent_reply.set(rendered.urgent)
+        try:
+            chunks = split_html(rendered.text)
+            for number, chunk in enumerate(chunks, start=1):
+                keyboard = rendered.keyboard if number == len(chunks) else None
+                if message is not None:
+                    # An answer to an edit quotes it, so the patient sees which it is for.
+                    quote = True if update.edited_message else None
+                    await message.reply_html(chunk, reply_markup=keyboard, do_quote=quote)
+                else:
+                    await context.bot.send_message(chat.id, chunk, reply_markup=keyboard)
+        finally:
+            urgent_reply.reset(token)
 
     async def start(self, update: Update, context: Context) -> None:
         """Welcome the user with the topic menu, or open the entry a deep link names."""
@@ -234,11 +254,16 @@ class Handlers:
             await update.callback_query.edit_message_text(
                 rendered.text, reply_markup=rendered.keyboard
             )
+        except MaybeDelivered:
+            return  # the edit may well have happened; a second copy would only confuse
         except BadRequest as error:
             # Pressing the same button twice asks for an edit that changes nothing; a menu
             # that was deleted or is too old to edit is sent again as a new message.
             if "not modified" not in error.message.lower():
                 await self._send(update, context, rendered)
+        except TelegramError as error:
+            logger.info("Could not edit the menu (%s); sending it anew", _first_line(error))
+            await self._send(update, context, rendered)
 
     async def inline(self, update: Update, context: Context) -> None:
         """Offer matching entries to share in any chat (the first entries for an empty query)."""
@@ -282,7 +307,18 @@ class Handlers:
     async def on_error(self, update: object, context: Context) -> None:
         """Log the failure with the update id (never the text) and tell the user."""
         update_id = update.update_id if isinstance(update, Update) else None
-        logger.error("Error while handling update %s", update_id, exc_info=context.error)
+        error = context.error
+        if isinstance(error, NetworkError):
+            # Already retried (request.py); the reply may even have arrived. Say nothing more.
+            logger.warning("Update %s: no reply sent (%s)", update_id, _first_line(error))
+            return
+        if isinstance(error, Forbidden):
+            logger.warning("Update %s: the chat blocked the bot", update_id)
+            return
+        if isinstance(error, TelegramError):
+            logger.error("Update %s: Telegram refused a call (%s)", update_id, _first_line(error))
+        else:
+            logger.error("Error while handling update %s", update_id, exc_info=error)
         if not isinstance(update, Update):
             return
         if update.callback_query is not None:

@@ -25,6 +25,8 @@ class Rendered:
 
     text: str
     keyboard: InlineKeyboardMarkup | None = None
+    # An urgent or crisis reply: resent even when a first try may have arrived.
+    urgent: bool = False
 
 
 def escape(text: str) -> str:
@@ -80,7 +82,7 @@ def safety_net_html(reply: Reply) -> list[str]:
 def render_reply(reply: Reply, kb: KnowledgeBase) -> Rendered:
     """Render any core reply; urgent replies get no buttons that could distract from them."""
     if reply.kind == "urgent":
-        return Rendered(escape(reply.body))
+        return Rendered(escape(reply.body), urgent=True)
     if reply.kind == "answer":
         text = answer_html(reply, kb.messages)
     else:

@@ -13,7 +13,7 @@ import pytest
 from bot.core.conversation import ChatContext
 from bot.core.responder import Reply, Responder
 from bot.settings import Settings
-from bot.telegram.application import COMMANDS
+from bot.telegram.application import COMMANDS, publish_commands
 from tests.telegram.harness import BotHarness
 from tests.telegram.updates import (
     ADMIN,
@@ -456,9 +456,8 @@ async def test_an_error_is_logged_with_the_update_id_and_the_user_is_told(
     assert after.text.startswith("<b>"), "the bot keeps answering after an error"
 
 
-async def test_start_up_publishes_the_command_menu(bot: BotHarness) -> None:
-    assert bot.app.post_init is not None
-    await bot.app.post_init(bot.app)
+async def test_start_up_publishes_the_command_menu(bot: BotHarness, responder: Responder) -> None:
+    await publish_commands(bot.app, responder)
     [call] = bot.api.calls_to("setMyCommands")
     assert [c["command"] for c in call.params["commands"]] == list(COMMANDS)
 
@@ -466,8 +465,7 @@ async def test_start_up_publishes_the_command_menu(bot: BotHarness) -> None:
 async def test_start_up_sets_what_an_empty_chat_shows(
     bot: BotHarness, responder: Responder
 ) -> None:
-    assert bot.app.post_init is not None
-    await bot.app.post_init(bot.app)
+    await publish_commands(bot.app, responder)
     [description] = bot.api.calls_to("setMyDescription")
     [short] = bot.api.calls_to("setMyShortDescription")
     messages = responder.kb.messages
@@ -479,12 +477,11 @@ async def test_start_up_sets_what_an_empty_chat_shows(
 
 
 async def test_a_server_that_refuses_the_command_menu_does_not_stop_the_bot(
-    bot: BotHarness, caplog: pytest.LogCaptureFixture
+    bot: BotHarness, responder: Responder, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.api.fail_next["setMyCommands"] = "Bad Request: method not supported here"
     bot.api.fail_next["setMyDescription"] = "Bad Request: method not supported here"
-    assert bot.app.post_init is not None
-    await bot.app.post_init(bot.app)
+    await publish_commands(bot.app, responder)
     assert "Could not set the command menu" in caplog.text
     assert "Could not set the description" in caplog.text
     assert bot.api.calls_to("setMyShortDescription"), "the next step still runs"
