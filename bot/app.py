@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -14,7 +15,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.core.loader import KnowledgeBaseError
 from bot.core.responder import Responder
 from bot.settings import MISSING_TOKEN, Settings, SettingsError, load_settings
-from bot.storage import SQLiteStorage
+from bot.storage import DATABASE, SQLiteStorage
 from bot.telegram.application import allowed_updates, build_application, publish_commands
 from bot.telegram.inbox import Inbox
 from bot.telegram.redaction import RedactSecrets, configure_logging
@@ -23,8 +24,8 @@ from bot.telegram.serve import WebhookServer, poll, with_retries
 logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
-# The database file under DATA_DIR.
-DATABASE = "bot.sqlite3"
+# How often records past their retention are deleted.
+PURGE_EVERY = 3600.0
 # At shutdown, how long updates in hand may take to be answered.
 DRAIN_SECONDS = 10.0
 
@@ -61,7 +62,7 @@ def run(kb: str | None = None) -> int:
 
     configure_logging(settings.log_level, settings.secrets())
     try:
-        _serve(settings, responder)
+        _serve(settings, responder, kb or settings.knowledge_dir)
     except InvalidToken:
         problem = INVALID_TOKEN
     except NetworkError as error:
@@ -78,26 +79,30 @@ def run(kb: str | None = None) -> int:
     return 1
 
 
-def _serve(settings: Settings, responder: Responder) -> None:
-    asyncio.run(serve(settings, responder))
+def _serve(settings: Settings, responder: Responder, knowledge: str | Path | None) -> None:
+    asyncio.run(serve(settings, responder, knowledge))
 
 
-async def serve(settings: Settings, responder: Responder) -> None:
+async def serve(
+    settings: Settings, responder: Responder, knowledge: str | Path | None = None
+) -> None:
     """Start up, answer updates until SIGINT or SIGTERM, then finish what is in hand."""
     storage = SQLiteStorage(settings.data_dir / DATABASE)
     inbox = Inbox(storage)
-    application = build_application(settings, responder, inbox=inbox)
+    application = build_application(settings, responder, inbox=inbox, knowledge=knowledge)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     webhook: WebhookServer | None = None
+    purging: asyncio.Task[None] | None = None
     try:
         await with_retries("Connecting to Telegram", application.initialize)
         inbox.application = application
         await publish_commands(application, responder)
         await application.start()
-        await storage.purge()
+        await storage.purge(retention_days=settings.retention_days)
+        purging = asyncio.create_task(_purge_daily(storage, settings.retention_days))
         resumed = await inbox.resume()
         if resumed:
             logger.info("Answering %d update(s) left from before the restart", resumed)
@@ -133,6 +138,8 @@ async def serve(settings: Settings, responder: Responder) -> None:
             async with asyncio.timeout(DRAIN_SECONDS):
                 await inbox.drain()
     finally:
+        if purging is not None:
+            purging.cancel()
         if webhook is not None:
             await webhook.close()
         if application.running:
@@ -141,3 +148,16 @@ async def serve(settings: Settings, responder: Responder) -> None:
         await storage.close()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signal_number)
+
+
+async def _purge_daily(storage: SQLiteStorage, retention_days: int) -> None:
+    """Delete what is past its retention once an hour (the bot may run for months)."""
+    while True:
+        await asyncio.sleep(PURGE_EVERY)
+        try:
+            removed = await storage.purge(retention_days=retention_days)
+        except Exception as error:
+            logger.error("Could not delete old records: %s", type(error).__name__)
+        else:
+            if removed:
+                logger.info("Deleted %d record(s) past their retention", removed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -25,9 +26,15 @@ from bot.core.evaluation import (
 )
 from bot.core.loader import KnowledgeBaseError
 from bot.core.responder import Reply, Responder
+from bot.curation.html import render_html
+from bot.curation.model import UsageReport
+from bot.curation.report import text_summary, usage_report
+from bot.curation.review import review
+from bot.settings import SettingsError, load_settings
+from bot.storage import DATABASE, SQLiteStorage
 
 
-def _load(kb: str | None) -> Responder:
+def _load(kb: str | Path | None) -> Responder:
     try:
         return Responder.from_directory(kb)
     except KnowledgeBaseError as error:
@@ -155,6 +162,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"Red-flag examples OK: {len(examples.emergencies)} emergencies get the urgent reply, "
         f"{len(examples.near_misses)} near-misses do not."
     )
+    notes = responder.closeness_warnings()
+    if notes:
+        print(f"\n{len(notes)} warning(s) (the bot still runs; see README, 'Curating'):")
+        for note in notes:
+            print(f"  - {note}")
     return 0
 
 
@@ -217,6 +229,69 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(kb=args.kb)
 
 
+def _usage(args: argparse.Namespace) -> tuple[UsageReport, bool, Path | None] | None:
+    """Load the settings, the knowledge base and the report the curator commands read."""
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print("The settings have problems (see .env.example):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return None
+    path = settings.data_dir / DATABASE
+    if not path.is_file():
+        print(f"No database at {path}: the bot has not run with DATA_DIR={settings.data_dir}.")
+        return None
+    responder = _load(args.kb or settings.knowledge_dir)
+
+    async def read() -> UsageReport:
+        storage = SQLiteStorage(path)
+        try:
+            return await usage_report(
+                storage, responder, days=args.days, texts_stored=settings.store_question_text
+            )
+        finally:
+            await storage.close()
+
+    folder = args.kb or settings.knowledge_dir
+    return asyncio.run(read()), settings.store_question_text, Path(folder) if folder else None
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    found = _usage(args)
+    if found is None:
+        return 1
+    report, _stored, _folder = found
+    print(text_summary(report, groups=args.groups))
+    if args.html is not None:
+        args.html.write_text(render_html(report), encoding="utf-8")
+        print(f"\nWrote {args.html}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    found = _usage(args)
+    if found is None:
+        return 1
+    report, stored, folder = found
+    if not stored:
+        print("Question text is not stored (STORE_QUESTION_TEXT=false): nothing to review.")
+        return 0
+    if not report.unanswered:
+        print(f"No unanswered questions in the last {args.days} days.")
+        return 0
+    eval_files = [path for path in args.eval if path.is_file()]
+    print(
+        f"{len(report.unanswered)} group(s) of unanswered questions, most frequent first. "
+        f"Checked afterwards against: {', '.join(map(str, eval_files)) or 'no labelled files'}."
+    )
+    try:
+        review(report.unanswered, folder, eval_files=eval_files)
+    except (EOFError, KeyboardInterrupt):
+        print("\nStopped; nothing more was changed.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -256,6 +331,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = with_kb(sub.add_parser("run", help="start the Telegram bot"))
     run.set_defaults(func=cmd_run)
+
+    stats = with_kb(sub.add_parser("stats", help="usage report for the curator (DATA_DIR)"))
+    stats.add_argument("--days", type=int, default=30, help="period in days (default 30)")
+    stats.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML report")
+    stats.add_argument("--groups", type=int, default=20, help="unanswered groups to list")
+    stats.set_defaults(func=cmd_stats)
+
+    rev = with_kb(sub.add_parser("review", help="turn unanswered questions into phrasings"))
+    rev.add_argument("--days", type=int, default=30, help="period in days (default 30)")
+    rev.add_argument(
+        "--eval",
+        type=Path,
+        nargs="*",
+        default=[Path("tests/data/labelled.yaml"), Path("tests/data/holdout.yaml")],
+        metavar="FILE",
+        help="labelled files scored before and after (default: the test sets)",
+    )
+    rev.set_defaults(func=cmd_review)
     return parser
 
 

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     rate_limit: bool = True
     # Seconds to wait for Telegram's answer to one request before treating it as lost.
     telegram_timeout: float = Field(default=10.0, gt=0, le=120)
+    # The curator's records (see README, "What is stored"): the key that turns chat ids
+    # into pseudonyms, whether the words of unanswered questions are kept, and for how long.
+    pseudonym_secret: SecretStr | None = None
+    store_question_text: bool = True
+    retention_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -109,7 +114,7 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Return the secret values that must never reach a log line."""
-        values = [self.telegram_bot_token, self.webhook_secret]
+        values = [self.telegram_bot_token, self.webhook_secret, self.pseudonym_secret]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 

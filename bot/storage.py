@@ -24,12 +24,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
 State = Literal["pending", "sending", "done", "dropped"]
 T = TypeVar("T")
 
+# The database file under DATA_DIR.
+DATABASE = "bot.sqlite3"
 # How long handled updates are remembered (their ids only), to recognise one sent twice.
 HANDLED_KEPT = 24 * 3600.0
 
@@ -45,11 +48,70 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX inbox_state ON inbox (state);
     """,
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        update_id INTEGER UNIQUE,
+        ref TEXT UNIQUE,
+        at REAL NOT NULL,
+        chat TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        entry_id TEXT,
+        score REAL,
+        reason TEXT,
+        closest TEXT,
+        text TEXT
+    );
+    CREATE INDEX events_at ON events (at);
+    CREATE INDEX events_chat ON events (chat);
+    CREATE TABLE votes (
+        ref TEXT PRIMARY KEY,
+        chat TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX votes_chat ON votes (chat);
+    CREATE INDEX votes_at ON votes (at);
+    """,
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One reply, as the curator's report counts it (see README, "What is stored").
+
+    ``chat`` is a keyed hash of the chat id, never the id. ``text`` is what the patient
+    typed, kept only for a question the bot could not answer (and only when the clinic
+    stores question text); an answer rated not helpful gets its text when the vote comes.
+    """
+
+    at: float
+    chat: str
+    kind: str
+    entry_id: str | None = None
+    score: float = 0.0
+    reason: str | None = None
+    closest: str | None = None
+    text: str | None = None
+    update_id: int | None = None
+    # The answer's feedback buttons point at this (answers only).
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A patient's "helpful" or "not helpful" on one answer (the last press counts)."""
+
+    ref: str
+    chat: str
+    entry_id: str
+    helpful: bool
+    at: float
+
+
 class Storage(Protocol):
-    """What the bot stores: the inbox of updates (and, later, usage and feedback)."""
+    """What the bot stores: the inbox of updates, the replies given and the votes."""
 
     async def add_updates(self, updates: Sequence[tuple[int, str]]) -> list[int]:
         """Store new updates as pending; return the ids that were not stored before."""
@@ -67,8 +129,33 @@ class Storage(Protocol):
         """Return the newest update id ever stored, or None for a new database."""
         ...
 
-    async def purge(self, now: float | None = None) -> int:
-        """Delete what is no longer needed; return how many rows went."""
+    async def purge(self, now: float | None = None, *, retention_days: int = 90) -> int:
+        """Delete what is no longer needed, and usage older than the retention; count rows."""
+        ...
+
+    async def record_event(self, event: Event) -> None:
+        """Store one reply (an update answered twice after a crash is stored once)."""
+        ...
+
+    async def record_vote(
+        self, ref: str, chat: str, helpful: bool, at: float, text: str | None = None
+    ) -> bool:
+        """Store a chat's vote on one answer, replacing its earlier one; False if unknown.
+
+        ``text`` (the question, for a "not helpful") is kept on the answer's event.
+        """
+        ...
+
+    async def forget_chat(self, chat: str) -> int:
+        """Delete everything stored for one chat; return how many rows went."""
+        ...
+
+    async def events(self, since: float, until: float) -> list[Event]:
+        """Return the replies given in [since, until), oldest first."""
+        ...
+
+    async def votes(self, since: float, until: float) -> list[Vote]:
+        """Return the votes cast in [since, until)."""
         ...
 
     async def close(self) -> None:
@@ -161,18 +248,81 @@ class SQLiteStorage:
 
         return await self.run(read)
 
-    async def purge(self, now: float | None = None) -> int:
-        cutoff = (time.time() if now is None else now) - HANDLED_KEPT
+    async def purge(self, now: float | None = None, *, retention_days: int = 90) -> int:
+        now = time.time() if now is None else now
+        handled = now - HANDLED_KEPT
+        kept = now - retention_days * 86400.0
 
         def delete(db: sqlite3.Connection) -> int:
-            cursor = db.execute(
+            gone = db.execute(
                 "DELETE FROM inbox WHERE state IN ('done', 'dropped') AND handled < ?"
                 " AND update_id < (SELECT MAX(update_id) FROM inbox)",
-                (cutoff,),
-            )
-            return int(cursor.rowcount)
+                (handled,),
+            ).rowcount
+            gone += db.execute("DELETE FROM votes WHERE at < ?", (kept,)).rowcount
+            gone += db.execute("DELETE FROM events WHERE at < ?", (kept,)).rowcount
+            return int(gone)
 
         return await self.run(delete)
+
+    async def record_event(self, event: Event) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR IGNORE INTO events (update_id, ref, at, chat, kind, entry_id, score,"
+                " reason, closest, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.update_id,
+                    event.ref,
+                    event.at,
+                    event.chat,
+                    event.kind,
+                    event.entry_id,
+                    event.score,
+                    event.reason,
+                    event.closest,
+                    event.text,
+                ),
+            )
+
+        await self.run(write)
+
+    async def record_vote(
+        self, ref: str, chat: str, helpful: bool, at: float, text: str | None = None
+    ) -> bool:
+        def write(db: sqlite3.Connection) -> bool:
+            row = db.execute(
+                "SELECT entry_id FROM events WHERE ref = ? AND chat = ?", (ref, chat)
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute("BEGIN")
+            db.execute(
+                "INSERT INTO votes (ref, chat, entry_id, helpful, at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (ref) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+                (ref, chat, row[0], int(helpful), at),
+            )
+            kept = None if helpful else text
+            db.execute("UPDATE events SET text = ? WHERE ref = ?", (kept, ref))
+            db.execute("COMMIT")
+            return True
+
+        return await self.run(write)
+
+    async def forget_chat(self, chat: str) -> int:
+        def delete(db: sqlite3.Connection) -> int:
+            db.execute("BEGIN")
+            gone = db.execute("DELETE FROM votes WHERE chat = ?", (chat,)).rowcount
+            gone += db.execute("DELETE FROM events WHERE chat = ?", (chat,)).rowcount
+            db.execute("COMMIT")
+            return int(gone)
+
+        return await self.run(delete)
+
+    async def events(self, since: float, until: float) -> list[Event]:
+        return await self.run(lambda db: _events(db, since, until))
+
+    async def votes(self, since: float, until: float) -> list[Vote]:
+        return await self.run(lambda db: _votes(db, since, until))
 
     async def close(self) -> None:
         if self._connection is None:
@@ -184,3 +334,20 @@ class SQLiteStorage:
         await self.run(shut)
         self._connection = None
         self._executor.shutdown(wait=True)
+
+
+def _events(db: sqlite3.Connection, since: float, until: float) -> list[Event]:
+    rows = db.execute(
+        "SELECT at, chat, kind, entry_id, score, reason, closest, text, update_id, ref"
+        " FROM events WHERE at >= ? AND at < ? ORDER BY at, id",
+        (since, until),
+    )
+    return [Event(*row) for row in rows]
+
+
+def _votes(db: sqlite3.Connection, since: float, until: float) -> list[Vote]:
+    rows = db.execute(
+        "SELECT ref, chat, entry_id, helpful, at FROM votes WHERE at >= ? AND at < ?",
+        (since, until),
+    )
+    return [Vote(ref, chat, entry, bool(helpful), at) for ref, chat, entry, helpful, at in rows]

@@ -123,3 +123,10 @@ class ContextStore:
     def forget(self, chat: Hashable) -> None:
         """Drop what is remembered of one chat."""
         self._chats.pop(chat, None)
+
+    def forget_matching(self, belongs: Callable[[Hashable], bool]) -> int:
+        """Drop every chat whose key ``belongs`` accepts (a group's members); count them."""
+        keys = [key for key in self._chats if belongs(key)]
+        for key in keys:
+            del self._chats[key]
+        return len(keys)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # The bot's command menu, in order; their descriptions live in messages.yaml.
-COMMAND_NAMES = ("start", "topics", "help", "about", "privacy")
+COMMAND_NAMES = ("start", "topics", "help", "about", "privacy", "forget")
 
 
 class _Strict(BaseModel):
@@ -236,6 +236,16 @@ class Messages(_Strict):
     careful_urgent: str = Field(min_length=1)
     careful_crisis: str = Field(min_length=1)
     careful_small_talk: str = Field(min_length=1)
+    privacy_text_stored: str = Field(min_length=1)
+    privacy_text_not_stored: str = Field(min_length=1)
+    forget_done: str = Field(min_length=1)
+    # Feedback buttons (Telegram cuts long labels) and the short note a press shows.
+    feedback_helpful: str = Field(min_length=1, max_length=30)
+    feedback_not_helpful: str = Field(min_length=1, max_length=30)
+    feedback_thanks: str = Field(min_length=1, max_length=200)
+    feedback_gone: str = Field(min_length=1, max_length=200)
+    reload_done: str = Field(min_length=1)
+    reload_failed: str = Field(min_length=1)
     commands: dict[str, str]
 
     @field_validator("commands")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from bot.core.closeness import strays, warnings
 from bot.core.config import Tuning
 from bot.core.conversation import ChatContext
 from bot.core.followup import FollowUps
@@ -176,6 +177,17 @@ class Responder:
     def threshold(self) -> float:
         """Return the score below which the bot says it does not know."""
         return self.tuning.threshold
+
+    def closeness_warnings(self) -> list[str]:
+        """Return the curator's warnings about overlapping entries (see closeness.py)."""
+        found = strays(
+            self.kb,
+            documents(self.kb, self.analyzer),
+            self.reader,
+            self.tuning,
+            self.lexical.topics,
+        )
+        return warnings(self.kb, found)
 
     def example_problems(self) -> list[Problem]:
         """Replay the curated red-flag examples (about a second: `check` runs it, not start-up)."""

@@ -30,7 +30,7 @@ class LexicalMatcher:
     def __init__(self, index: Matcher, tuning: Tuning, topics: list[frozenset[str]]) -> None:
         self.index = index
         self.tuning = tuning
-        self._topics = topics
+        self.topics = topics
 
     def match(self, message: Message, *, limit: int = 3) -> list[Match]:
         """Rank entries; the best is confident above the threshold on an on-topic message."""
@@ -69,7 +69,7 @@ class LexicalMatcher:
     def names_topic(self, message: Message) -> bool:
         """Return True when the message uses one of the topic words (spasm, AS, yoga...)."""
         terms = {t.stem for t in message.terms}
-        return any(topic <= terms for topic in self._topics)
+        return any(topic <= terms for topic in self.topics)
 
     def on_topic(self, message: Message) -> bool:
         """Return True when a message names something the article covers, or is short.
@@ -78,7 +78,7 @@ class LexicalMatcher:
         or an everyday word: "how to get rid of dandruff" is about something else.
         """
         terms = {t.stem for t in message.terms}
-        if not self._topics or self.names_topic(message):
+        if not self.topics or self.names_topic(message):
             return True
         if len(terms) > self.tuning.free_terms:
             return False

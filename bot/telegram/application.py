@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -24,11 +25,12 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.core.models import COMMAND_NAMES
 from bot.core.responder import Responder
 from bot.settings import Settings
+from bot.storage import DATABASE, SQLiteStorage, Storage
 from bot.telegram.handlers import AddressedToBot, Handlers
 from bot.telegram.inbox import Inbox
-from bot.telegram.render import ENTRY_PREFIX, SECTION_PREFIX, TOPICS_DATA
+from bot.telegram.render import ENTRY_PREFIX, SECTION_PREFIX, TOPICS_DATA, VOTE_PREFIX
 from bot.telegram.request import ResilientRequest, RetryPolicy
-from bot.telegram.stats import Stats
+from bot.telegram.usage import UsageLog, pseudonym_key
 
 # The command menu Telegram shows next to the text box; /stats is for admins and not listed.
 logger = logging.getLogger(__name__)
@@ -78,12 +80,16 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     inbox: Inbox | None = None,
+    storage: Storage | None = None,
     retry: RetryPolicy | None = None,
+    knowledge: Path | str | None = None,
 ) -> App:
     """Build the Application: handlers, error handler, rate limiter, resilient requests.
 
     Updates come from the inbox (serve.py), not from python-telegram-bot's own updater.
     ``request`` replaces the HTTP layer (tests); it is wrapped in the retry rules either way.
+    ``storage`` is the database (the inbox's, or one under DATA_DIR); ``knowledge`` the
+    folder /reload reads again.
     """
     builder: Any = (
         Application.builder()
@@ -117,7 +123,23 @@ def build_application(
     )
     application: App = builder.build()
 
-    handlers = Handlers(responder, Stats(settings.data_dir / "stats.json"))
+    if storage is None:
+        storage = (
+            inbox.storage if inbox is not None else SQLiteStorage(settings.data_dir / DATABASE)
+        )
+    secret = settings.pseudonym_secret.get_secret_value() if settings.pseudonym_secret else None
+    usage = UsageLog(
+        storage,
+        pseudonym_key(secret, settings.data_dir),
+        store_text=settings.store_question_text,
+    )
+    folder = knowledge or settings.knowledge_dir
+    handlers = Handlers(
+        responder,
+        usage,
+        settings=settings,
+        load=lambda: Responder.from_directory(folder),
+    )
     new = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
     addressed = AddressedToBot()
@@ -127,6 +149,7 @@ def build_application(
         "topics": handlers.topics,
         "about": handlers.about,
         "privacy": handlers.privacy,
+        "forget": handlers.forget,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
@@ -136,6 +159,7 @@ def build_application(
         application.add_handler(
             CommandHandler("stats", handlers.stats_report, filters=new & admins)
         )
+        application.add_handler(CommandHandler("reload", handlers.reload, filters=new & admins))
     application.add_handler(
         MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE, handlers.unknown_command)
     )
@@ -147,6 +171,9 @@ def build_application(
     application.add_handler(MessageHandler(new & filters.ATTACHMENT & addressed, handlers.non_text))
     application.add_handler(
         CallbackQueryHandler(handlers.open_entry, pattern=f"^{ENTRY_PREFIX}[a-z0-9-]+$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handlers.vote, pattern=f"^{VOTE_PREFIX}[A-Za-z0-9_-]{{1,40}}:[01]$")
     )
     application.add_handler(
         CallbackQueryHandler(handlers.open_section, pattern=rf"^{SECTION_PREFIX}\d+$")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 
 from telegram import (
     InlineQueryResultArticle,
@@ -19,7 +21,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes, filters
 
 from bot.core.conversation import ContextStore
+from bot.core.loader import KnowledgeBaseError
 from bot.core.responder import Reply, Responder
+from bot.curation.report import text_summary, usage_report
+from bot.settings import Settings
 from bot.telegram.render import (
     ENTRY_PREFIX,
     SECTION_PREFIX,
@@ -27,6 +32,7 @@ from bot.telegram.render import (
     answer_html,
     escape,
     label,
+    mark_vote,
     paragraphs,
     render_reply,
     render_section,
@@ -35,7 +41,7 @@ from bot.telegram.render import (
 )
 from bot.telegram.request import MaybeDelivered, urgent_reply
 from bot.telegram.split import split_html
-from bot.telegram.stats import Stats
+from bot.telegram.usage import UsageLog
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +52,8 @@ INLINE_RESULTS = 10
 INLINE_DESCRIPTION = 100
 # The deep-link parameter of the inline "ask the bot directly" button: opens the welcome.
 ASK_PARAMETER = "ask"
+# The period /stats summarises for admins.
+STATS_DAYS = 30
 
 
 def _mentions_bot(message: Message, username: str) -> bool:
@@ -112,29 +120,45 @@ def chat_key(update: Update) -> tuple[int, int] | None:
 
 
 class Handlers:
-    """The bot's handlers, sharing one responder and the admin counts."""
+    """The bot's handlers, sharing one responder, the chats' context and the usage log."""
 
     def __init__(
-        self, responder: Responder, stats: Stats, chats: ContextStore | None = None
+        self,
+        responder: Responder,
+        usage: UsageLog,
+        *,
+        settings: Settings,
+        chats: ContextStore | None = None,
+        load: Callable[[], Responder] | None = None,
     ) -> None:
+        self.usage = usage
+        self.settings = settings
+        # What each chat remembers between messages (topic ids and times, never text).
+        self.chats = chats or ContextStore(ttl=responder.tuning.context_ttl)
+        # Reads the knowledge base again for /reload.
+        self._load = load
+        self._use(responder)
+
+    def _use(self, responder: Responder) -> None:
         self.responder = responder
         self.kb = responder.kb
         self.messages = responder.kb.messages
-        self.stats = stats
-        # What each chat remembers between messages (topic ids and times, never text).
-        self.chats = chats or ContextStore(ttl=responder.tuning.context_ttl)
 
-    def _reply(self, reply: Reply) -> Rendered:
-        self.stats.record(reply)
-        return render_reply(reply, self.kb)
+    async def _reply(self, update: Update, reply: Reply, text: str | None = None) -> Rendered:
+        """Record the reply (the curator's counts) and render it, with feedback buttons."""
+        chat = update.effective_chat
+        ref = None
+        if chat is not None:
+            ref = await self.usage.reply(chat.id, reply, text=text, update_id=update.update_id)
+        return render_reply(reply, self.kb, feedback=ref)
 
-    def _entry(self, update: Update, entry_id: str) -> Rendered:
+    async def _entry(self, update: Update, entry_id: str) -> Rendered:
         key = chat_key(update)
         reply, context = self.responder.open(entry_id, self.chats.get(key), self.chats.clock())
         if reply is None:
             return render_unknown_topic(self.kb)
         self.chats.put(key, context)
-        return self._reply(reply)
+        return await self._reply(update, reply)
 
     def _converse(self, update: Update, text: str) -> Reply:
         """Answer a message in its chat's context and remember the new context."""
@@ -167,7 +191,7 @@ class Handlers:
     async def start(self, update: Update, context: Context) -> None:
         """Welcome the user with the topic menu, or open the entry a deep link names."""
         if context.args and context.args[0] != ASK_PARAMETER:
-            await self._send(update, context, self._entry(update, context.args[0]))
+            await self._send(update, context, await self._entry(update, context.args[0]))
             return
         welcome = render_topics(self.kb, self.messages.welcome, self.messages.disclaimer)
         await self._send(update, context, welcome)
@@ -186,13 +210,70 @@ class Handlers:
         await self._send(update, context, Rendered(text))
 
     async def privacy(self, update: Update, context: Context) -> None:
-        """Say what is stored and for how long."""
-        await self._send(update, context, Rendered(paragraphs(self.messages.privacy)))
+        """Say exactly what is stored, why and for how long (from the settings)."""
+        messages = self.messages
+        stored = self.settings.store_question_text
+        words = messages.privacy_text_stored if stored else messages.privacy_text_not_stored
+        text = messages.privacy.replace("{question_text}", words.strip()).replace(
+            "{retention_days}", str(self.settings.retention_days)
+        )
+        await self._send(update, context, Rendered(paragraphs(text)))
+
+    async def forget(self, update: Update, context: Context) -> None:
+        """Delete everything stored for this chat, in the database and in memory."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        gone = await self.usage.forget(chat.id)
+        self.chats.forget_matching(lambda key: isinstance(key, tuple) and key[0] == chat.id)
+        logger.info("A chat asked to be forgotten: %d row(s) deleted", gone)
+        await self._send(update, context, Rendered(paragraphs(self.messages.forget_done)))
 
     async def stats_report(self, update: Update, context: Context) -> None:
-        """Show admins the reply counts (the handler is only registered for admin ids)."""
-        text = f"<pre>{escape(self.stats.summary())}</pre>"
+        """Show admins the usage summary (the handler is only registered for admin ids)."""
+        report = await usage_report(
+            self.usage.storage,
+            self.responder,
+            days=STATS_DAYS,
+            texts_stored=self.settings.store_question_text,
+        )
+        text = f"<pre>{escape(text_summary(report, groups=5))}</pre>"
         await self._send(update, context, Rendered(text))
+
+    async def reload(self, update: Update, context: Context) -> None:
+        """Read the knowledge base again; keep the old one live if the new one has problems."""
+        if self._load is None:
+            return
+        try:
+            responder = await asyncio.to_thread(self._load)
+        except KnowledgeBaseError as error:
+            problems = [str(p) for p in error.problems[:20]]
+            text = "\n".join([self.messages.reload_failed.strip(), *(f"- {p}" for p in problems)])
+            logger.warning("Reload refused: %d problem(s)", len(error.problems))
+            await self._send(update, context, Rendered(escape(text)))
+            return
+        self._use(responder)
+        logger.info("Knowledge base reloaded")
+        await self._send(update, context, Rendered(paragraphs(self.messages.reload_done)))
+
+    async def vote(self, update: Update, context: Context) -> None:
+        """Record a "helpful" / "not helpful" press, acknowledge it and mark the choice."""
+        query = update.callback_query
+        chat = update.effective_chat
+        assert query is not None
+        _prefix, ref, value = _callback_data(update).split(":")
+        helpful = value == "1"
+        known = chat is not None and await self.usage.vote(chat.id, ref, helpful)
+        note = self.messages.feedback_thanks if known else self.messages.feedback_gone
+        try:
+            await query.answer(note.strip())
+        except TelegramError as error:
+            logger.info("Could not acknowledge a vote (%s)", _first_line(error))
+        markup = query.message.reply_markup if isinstance(query.message, Message) else None
+        if known and markup is not None:
+            marked = mark_vote(markup, ref, helpful, self.messages)
+            with contextlib.suppress(TelegramError):
+                await query.edit_message_reply_markup(marked)
 
     async def text(self, update: Update, context: Context) -> None:
         """Answer a message's text, or a photo's, video's or file's caption."""
@@ -200,7 +281,8 @@ class Handlers:
         text = (message.text or message.caption) if message else None
         assert text is not None
         question = without_mention(text, context.bot.username)
-        await self._send(update, context, self._reply(self._converse(update, question)))
+        reply = self._converse(update, question)
+        await self._send(update, context, await self._reply(update, reply, question))
 
     async def edited(self, update: Update, context: Context) -> None:
         """Read an edited message again, but answer it only if it now describes an emergency.
@@ -216,7 +298,7 @@ class Handlers:
         reply, after = self.responder.converse(question, self.chats.get(key), self.chats.clock())
         if reply.kind == "urgent":
             self.chats.put(key, after)
-            await self._send(update, context, self._reply(reply))
+            await self._send(update, context, await self._reply(update, reply))
 
     async def non_text(self, update: Update, context: Context) -> None:
         """Say that only text can be read (voice, photos, stickers, files...)."""
@@ -230,7 +312,7 @@ class Handlers:
         """Answer a button press that opens an entry: stop the spinner, send the entry."""
         await _answer_query(update)
         entry_id = _callback_data(update).removeprefix(ENTRY_PREFIX)
-        await self._send(update, context, self._entry(update, entry_id))
+        await self._send(update, context, await self._entry(update, entry_id))
 
     async def open_section(self, update: Update, context: Context) -> None:
         """Show one section's entries by editing the menu message in place."""

@@ -17,6 +17,7 @@ LABEL_LIMIT = 60
 ENTRY_PREFIX = "e:"
 SECTION_PREFIX = "s:"
 TOPICS_DATA = "t"
+VOTE_PREFIX = "v:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,11 @@ def safety_net_html(reply: Reply) -> list[str]:
     return [f"<b>{escape(line)}</b>" for line in reply.safety_net]
 
 
-def render_reply(reply: Reply, kb: KnowledgeBase) -> Rendered:
-    """Render any core reply; urgent replies get no buttons that could distract from them."""
+def render_reply(reply: Reply, kb: KnowledgeBase, *, feedback: str | None = None) -> Rendered:
+    """Render any core reply; urgent replies get no buttons that could distract from them.
+
+    ``feedback`` is the reference an answer's "helpful / not helpful" buttons carry.
+    """
     if reply.kind == "urgent":
         return Rendered(escape(reply.body), urgent=True)
     if reply.kind == "answer":
@@ -96,7 +100,43 @@ def render_reply(reply: Reply, kb: KnowledgeBase) -> Rendered:
     elif keyboard is None and reply.show_topics:
         text += "\n\n" + escape(kb.messages.topics_header)
         keyboard = topics_keyboard(kb)
+    if reply.kind == "answer" and feedback is not None:
+        rows = [list(row) for row in keyboard.inline_keyboard] if keyboard else []
+        rows.append(feedback_row(feedback, kb.messages))
+        keyboard = InlineKeyboardMarkup(rows)
     return Rendered(text, keyboard)
+
+
+def vote_data(ref: str, helpful: bool) -> str:
+    """Return the callback data of a feedback button."""
+    return f"{VOTE_PREFIX}{ref}:{int(helpful)}"
+
+
+def feedback_row(
+    ref: str, messages: Messages, chosen: bool | None = None
+) -> list[InlineKeyboardButton]:
+    """Return the "helpful / not helpful" buttons, the chosen one ticked."""
+    labels = ((True, messages.feedback_helpful), (False, messages.feedback_not_helpful))
+    return [
+        InlineKeyboardButton(
+            ("✓ " if chosen is value else "") + label, callback_data=vote_data(ref, value)
+        )
+        for value, label in labels
+    ]
+
+
+def mark_vote(
+    markup: InlineKeyboardMarkup, ref: str, helpful: bool, messages: Messages
+) -> InlineKeyboardMarkup:
+    """Return an answer's keyboard with the patient's vote ticked (other rows unchanged)."""
+    mine = f"{VOTE_PREFIX}{ref}:"
+    rows = [
+        feedback_row(ref, messages, helpful)
+        if any(str(b.callback_data or "").startswith(mine) for b in row)
+        else list(row)
+        for row in markup.inline_keyboard
+    ]
+    return InlineKeyboardMarkup(rows)
 
 
 def topics_keyboard(kb: KnowledgeBase) -> InlineKeyboardMarkup:

@@ -119,7 +119,9 @@ def converse(api: BotApi, deliver: Any, responder: Responder) -> None:
     expected = responder.respond(QUESTION)
     assert answer.text.startswith(f"<b>{expected.title}</b>")
     assert disclaimer in answer.text
-    assert answer.callback_data == [f"e:{o.entry_id}" for o in expected.options]
+    topics = [d for d in answer.callback_data if d.startswith("e:")]
+    assert topics == [f"e:{o.entry_id}" for o in expected.options]
+    assert [d[-2:] for d in answer.callback_data[-2:]] == [":1", ":0"], "feedback buttons"
 
     press = callback_update(answer.callback_data[0])
     deliver(press)
