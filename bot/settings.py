@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     rate_limit: bool = True
     # Seconds to wait for Telegram's answer to one request before treating it as lost.
     telegram_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Replies sent at the same time. 1 leaves at most one reply in doubt after a crash;
+    # more only helps when Telegram is far away and many patients write at once.
+    deliveries_at_once: int = Field(default=1, ge=1, le=30)
     # The curator's records (see README, "What is stored"): the key that turns chat ids
     # into pseudonyms, whether the words of unanswered questions are kept, and for how long.
     pseudonym_secret: SecretStr | None = None

@@ -119,7 +119,12 @@ def build_application(
         pool_timeout=settings.telegram_timeout,
     )
     builder = builder.request(
-        ResilientRequest(inner, policy=retry, before_send=inbox.before_send if inbox else None)
+        ResilientRequest(
+            inner,
+            policy=retry,
+            before_send=inbox.before_send if inbox else None,
+            deliveries_at_once=settings.deliveries_at_once,
+        )
     )
     application: App = builder.build()
 
@@ -130,7 +135,7 @@ def build_application(
     secret = settings.pseudonym_secret.get_secret_value() if settings.pseudonym_secret else None
     usage = UsageLog(
         storage,
-        pseudonym_key(secret, settings.data_dir),
+        lambda: pseudonym_key(secret, settings.data_dir),
         store_text=settings.store_question_text,
     )
     folder = knowledge or settings.knowledge_dir

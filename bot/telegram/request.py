@@ -13,9 +13,10 @@ Every Bot API call goes through ``ResilientRequest``, which wraps the real HTTP 
   exception is an urgent or crisis reply: it is sent again, because a second copy of "call
   your emergency number" is better than none.
 
-Before the first call that delivers something for an update, ``before_send`` is awaited (the
-inbox records that the reply is going out), so a crash after that point does not answer the
-same update twice. Each incident is logged on one line: method, what happened, what next.
+Deliveries go out one at a time, and just before each ``before_send`` is awaited (the inbox
+records that the update's reply is going out): a crash then leaves at most one reply in
+doubt, and the inbox does not send it again. Reads and button answers are not held back.
+Each incident is logged on one line: method, what happened, what next.
 """
 
 from __future__ import annotations
@@ -94,10 +95,13 @@ class ResilientRequest(BaseRequest):
         policy: RetryPolicy | None = None,
         before_send: Callable[[], Awaitable[None]] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        deliveries_at_once: int = 1,
     ) -> None:
         self.inner = inner
         self.policy = policy or RetryPolicy()
         self.before_send = before_send
+        self.deliveries_at_once = deliveries_at_once
+        self._deliveries: asyncio.Semaphore | None = None
         self._sleep = sleep
 
     @property
@@ -109,6 +113,19 @@ class ResilientRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         await self.inner.shutdown()
+
+    async def _deliver(self, call: Awaitable[tuple[int, bytes]]) -> tuple[int, bytes]:
+        """Send one delivery, after telling the inbox, while no other delivery is out.
+
+        One delivery at a time: when the process is killed, at most one reply is in doubt
+        (and it is not sent again), rather than every reply that happened to be in flight.
+        """
+        if self._deliveries is None:
+            self._deliveries = asyncio.Semaphore(self.deliveries_at_once)
+        async with self._deliveries:
+            if self.before_send is not None:
+                await self.before_send()
+            return await call
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
@@ -138,11 +155,9 @@ class ResilientRequest(BaseRequest):
         attempt = 0
         while True:
             attempt += 1
-            if delivers and self.before_send is not None:
-                await self.before_send()
             outcome: tuple[int, bytes] | None = None
             try:
-                outcome = await self.inner.do_request(
+                call = self.inner.do_request(
                     url,
                     method,
                     request_data,
@@ -151,6 +166,10 @@ class ResilientRequest(BaseRequest):
                     connect_timeout,
                     pool_timeout,
                 )
+                if delivers:
+                    outcome = await self._deliver(call)
+                else:
+                    outcome = await call
             except TimedOut as error:
                 if delivers and _after_sending(error) and not urgent_reply.get():
                     logger.warning("%s timed out after it was sent; not sent again", endpoint)

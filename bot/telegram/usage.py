@@ -57,7 +57,7 @@ class UsageLog:
     def __init__(
         self,
         storage: Storage,
-        key: bytes,
+        key: bytes | Callable[[], bytes],
         *,
         store_text: bool = True,
         clock: Callable[[], float] = time.time,
@@ -71,6 +71,9 @@ class UsageLog:
 
     def chat(self, chat_id: int) -> str:
         """Return the chat's pseudonym: the same for the same chat, unlinkable without the key."""
+        if callable(self._key):
+            # Read (or created) on first use, so a bot that cannot start writes nothing.
+            self._key = self._key()
         return hmac.new(self._key, str(chat_id).encode(), hashlib.sha256).hexdigest()[:32]
 
     async def reply(
