@@ -38,7 +38,7 @@ class Tuning:
     # The most sentences of one message scored on their own.
     max_sentences: int = 20
     # Conversations: a message this long or shorter may be a follow-up to the last answer.
-    follow_up_words: int = 15
+    follow_up_words: int = 20
     # A chat's context is forgotten after this many seconds of silence.
     context_ttl: float = 1800.0
     # For this many seconds after an urgent or crisis reply, every reply keeps the help line.

@@ -50,7 +50,9 @@ class FollowUps:
         core = self._trim(message_words)
         if message_words in self.again or (core and core in self.again):
             return Cue("again")
-        if any(len(p) > 1 and core[: len(p)] == p for p in self.again):
+        if any(len(p) > 1 and core[: len(p)] == p for p in self.again) or any(
+            len(p) > 2 and _contains(message_words, p) for p in self.again
+        ):
             return Cue("again", partial=True)
         if any(_contains(message_words, phrase) for phrase in self.other):
             return Cue("other")

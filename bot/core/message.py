@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from bot.core.text import Analyzer, Term, fold, words
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
-_CLAUSE = re.compile(r"[.!?\n,;:]+")
+# Clauses: "ok but does water help" asks in its second one.
+# A question this short that says "that" or "this" is about the sentence before it.
+POINTING_WORDS = 8
+_CLAUSE = re.compile(r"[.!?\n,;:]+|\b(?:but|so|and)\b")
 # A run of letters from a script other than Latin (Greek, Cyrillic, Arabic, Devanagari, CJK...).
 _LATIN = re.compile(r"[a-z]")
 
@@ -100,10 +103,12 @@ class MessageReader:
         *,
         max_text: int,
         max_sentences: int,
+        pronouns: Iterable[str] = (),
     ) -> None:
         self.analyzer = analyzer
         self.language = language
         self._openers = frozenset(w for phrase in question_openers for w in words(phrase))
+        self._pronouns = frozenset(w for phrase in pronouns for w in words(phrase))
         self._max_text = max_text
         self._max_sentences = max_sentences
 
@@ -114,7 +119,7 @@ class MessageReader:
         questions = tuple(s for s in sentences if self._asks(s))[: self._max_sentences]
         corrected = self.analyzer.corrected_words(text)
         asked = (
-            tuple(w for q in questions for w in self.analyzer.corrected_words(q))
+            tuple(w for q in self._asking(sentences) for w in self.analyzer.corrected_words(q))
             if questions and len(sentences) > 1
             else tuple(corrected)
         )
@@ -135,6 +140,23 @@ class MessageReader:
             asks="?" in text or any(self._asks(c) for c in _CLAUSE.split(text)),
             asked=asked,
         )
+
+    def _asking(self, sentences: tuple[str, ...]) -> list[str]:
+        """Return the sentences that ask, each with the one before when it points back to it.
+
+        "I smoke ten a day. Is that making my AS worse?" asks about smoking.
+        """
+        found: list[str] = []
+        for index, sentence in enumerate(sentences[: self._max_sentences]):
+            if not self._asks(sentence):
+                continue
+            previous = sentences[index - 1] if index else None
+            said = words(sentence)
+            points_back = len(said) <= POINTING_WORDS and self._pronouns & set(said)
+            if previous and previous not in found and points_back:
+                found.append(previous)
+            found.append(sentence)
+        return found
 
     def _asks(self, sentence: str) -> bool:
         """Return True for a sentence that asks something ("?" or a question opener)."""

@@ -105,6 +105,8 @@ class ScopeRule(PhraseRule):
     """A topic the article does not cover, with the reason that picks the reply."""
 
     reason: str = "not-covered"
+    # Read the whole message, not only the sentence that asks (None: as the reason says).
+    anywhere: bool | None = None
 
 
 class OutOfScope(_Strict):

@@ -112,6 +112,7 @@ class Responder:
             language.profile.question_openers,
             max_text=self.tuning.max_text,
             max_sentences=self.tuning.max_sentences,
+            pronouns=("that", "this"),
         )
         self.index = Matcher(documents(kb, self.analyzer), self.tuning)
         topics = [
@@ -120,15 +121,12 @@ class Responder:
             if stems
         ]
         self.lexical = LexicalMatcher(self.index, self.tuning, topics)
-        # What names a topic: the topic words, and each entry's subject word by word
-        # ("medicines", "water", "pelvic tilts"), everyday words left out.
+        # What names a topic: the topic words; and what names a subject a follow-up could
+        # be about: those and each entry's subject word by word ("medicines", "water").
         stop = set(self.analyzer.stopwords)
         subjects = [w for e in kb.entries if e.subject for w in words(e.subject) if w not in stop]
-        self._topic_words = [
-            frozenset(self.analyzer.stem(w) for w in words(phrase))
-            for phrase in [*language.topic_words, *subjects]
-            if words(phrase)
-        ]
+        self._topic_words = self._stem_sets(language.topic_words)
+        self._subject_words = self._topic_words + self._stem_sets(subjects)
         self.matcher: TopicMatcher = matcher or self.lexical
         self.triage = Triage(kb.red_flags, language.textspeak)
         self.scope = ScopeGuard(kb.out_of_scope)
@@ -148,7 +146,8 @@ class Responder:
             follow_ups=FollowUps(language.follow_up, max_words=self.tuning.follow_up_words),
             read=self.reader.read,
             on_topic=self.lexical.on_topic,
-            names_topic=self.names_topic,
+            names_topic=lambda message: self.names_topic(message, concepts=False),
+            names_subject=lambda message: self.names_topic(message, subjects=True),
             tuning=self.tuning,
         )
         self.steps: tuple[Step, ...] = (
@@ -193,16 +192,27 @@ class Responder:
         """Replay the curated red-flag examples (about a second: `check` runs it, not start-up)."""
         return example_problems(self.kb, self.triage)
 
-    def names_topic(self, message: Message) -> bool:
-        """Return True when the message names one of the topic words (spasm, AS, yoga...).
+    def _stem_sets(self, phrases: list[str]) -> list[frozenset[str]]:
+        return [
+            frozenset(self.analyzer.stem(w) for w in words(phrase))
+            for phrase in phrases
+            if words(phrase)
+        ]
 
-        Read on its words as typed (typos fixed), before synonyms fold phrases such as
-        "stop spasms" into one concept.
+    def names_topic(
+        self, message: Message, *, subjects: bool = False, concepts: bool = True
+    ) -> bool:
+        """Return True when the message names a topic word (spasm, AS, yoga...).
+
+        Read on the words as typed (typos fixed). With ``subjects``, an entry's subject word
+        counts too ("medicines", "water"); with ``concepts``, so does a synonym that stands
+        for a topic word ("physio" for the pain specialist).
         """
         stems = {self.analyzer.stem(w) for w in message.corrected}
-        return any(topic <= stems for topic in self._topic_words) or self.lexical.names_topic(
-            message
-        )
+        found = self._subject_words if subjects else self._topic_words
+        if any(topic <= stems for topic in found):
+            return True
+        return concepts and self.lexical.names_topic(message)
 
     def read(self, text: str) -> Message:
         """Analyse one message (what every step reads)."""

@@ -23,7 +23,13 @@ class ScopeGuard:
         self._rules = RuleSet(out_of_scope.rules, lists=lists, fuzzy=False)
         reasons = out_of_scope.reasons
         anywhere = [
-            r for r in out_of_scope.rules if r.reason in reasons and reasons[r.reason].anywhere
+            r
+            for r in out_of_scope.rules
+            if (
+                r.anywhere
+                if r.anywhere is not None
+                else r.reason in reasons and reasons[r.reason].anywhere
+            )
         ]
         self._anywhere = RuleSet(anywhere, lists=lists, fuzzy=False) if anywhere else None
 

@@ -55,6 +55,7 @@ class Steps:
         read: Callable[[str], Message],
         on_topic: Callable[[Message], bool],
         names_topic: Callable[[Message], bool],
+        names_subject: Callable[[Message], bool],
         tuning: Tuning,
     ) -> None:
         self.kb = kb
@@ -62,6 +63,7 @@ class Steps:
         self._read = read
         self._on_topic = on_topic
         self._names_topic = names_topic
+        self._names_subject = names_subject
         self.replies = replies
         self._triage = triage
         self._smalltalk = smalltalk
@@ -104,7 +106,13 @@ class Steps:
         )
 
     def scope(self, message: Message, turn: Turn) -> Reply | None:
-        """Decline what the article does not cover, saying why (a dose, a pet, a provider)."""
+        """Decline what the article does not cover, saying why (a dose, a pet, a provider).
+
+        "Explain that again, brain fog today" after an answer asks for that answer, not
+        about brain fog: a request to hear the last answer again is left to the follow-up.
+        """
+        if self._asks_again(message, turn):
+            return None
         rule = self._scope.rule(message.asked, message.corrected)
         if rule is None:
             return None
@@ -133,7 +141,17 @@ class Steps:
         plain = self._matcher.match(message, limit=limit)
         named = self._named(plain, topic)
         if cue.kind == "again":
-            return None if cue.partial and named else self.replies.again(topic)
+            if not cue.partial:
+                return self.replies.again(topic)
+            if named:
+                return None
+            # "Tell me more about what I can do when it hits": the rest may be a new question.
+            expanded = self._expanded(message, Cue("elliptic"), entry.subject or entry.title)
+            moved = expanded and expanded[0].confident and expanded[0].entry_id != topic
+            if moved and self._on_topic(message):
+                turn.matches = expanded
+                return self._best(expanded)
+            return self.replies.again(topic)
         if cue.kind == "other":
             broader = entry.broader or topic
             if named and named.entry_id != broader:
@@ -169,6 +187,13 @@ class Steps:
             return None
         return matches[0]
 
+    def _asks_again(self, message: Message, turn: Turn) -> bool:
+        context = turn.context
+        if context.topic is None or context.kind not in FOLLOWS:
+            return False
+        cue = self._follow_ups.cue(message.words)
+        return cue is not None and cue.kind == "again"
+
     def _expanded(self, message: Message, cue: Cue, subject: str) -> list[Match]:
         text = expand(message.words, cue, subject)
         return self._matcher.match(self._read(text), limit=self._tuning.max_suggestions)
@@ -190,7 +215,7 @@ class Steps:
         if turn.context.topic is not None and turn.context.kind in FOLLOWS:
             return False
         cue = self._follow_ups.cue(message.words)
-        return cue is not None and cue.kind != "other" and not self._names_topic(message)
+        return cue is not None and cue.kind != "other" and not self._names_subject(message)
 
     def _best(self, matches: list[Match]) -> Reply | None:
         """Answer from the first match, or ask between the first two when they are close."""

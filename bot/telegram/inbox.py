@@ -45,15 +45,22 @@ def chat_of(update: dict[str, Any]) -> Hashable:
     for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
         body = update.get(kind)
         if isinstance(body, dict) and isinstance(body.get("chat"), dict):
-            return ("chat", body["chat"].get("id"))
+            return _key(body["chat"].get("id"), update)
     for kind in ("callback_query", "inline_query", "chosen_inline_result"):
         body = update.get(kind)
         message = body.get("message") if isinstance(body, dict) else None
         if isinstance(message, dict) and isinstance(message.get("chat"), dict):
-            return ("chat", message["chat"].get("id"))
+            return _key(message["chat"].get("id"), update)
         if isinstance(body, dict) and isinstance(body.get("from"), dict):
             # In a private chat the chat id is the user's id.
-            return ("chat", body["from"].get("id"))
+            return _key(body["from"].get("id"), update)
+    return ("update", update.get("update_id"))
+
+
+def _key(chat_id: object, update: dict[str, Any]) -> Hashable:
+    # A malformed update may carry anything as an id (a list, a dict): order it on its own.
+    if isinstance(chat_id, int | str) and not isinstance(chat_id, bool):
+        return ("chat", chat_id)
     return ("update", update.get("update_id"))
 
 
