@@ -111,21 +111,27 @@ def build_application(
         builder = builder.base_url(settings.telegram_api_base_url)
         if settings.base_file_url:
             builder = builder.base_file_url(settings.base_file_url)
-    inner = request or HTTPXRequest(
-        connection_pool_size=CONNECTIONS,
-        read_timeout=settings.telegram_timeout,
-        write_timeout=settings.telegram_timeout,
-        connect_timeout=settings.telegram_timeout,
-        pool_timeout=settings.telegram_timeout,
-    )
+
+    def http(connections: int) -> BaseRequest:
+        timeout = settings.telegram_timeout
+        return request or HTTPXRequest(
+            connection_pool_size=connections,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            connect_timeout=timeout,
+            pool_timeout=timeout,
+        )
+
     builder = builder.request(
         ResilientRequest(
-            inner,
+            http(CONNECTIONS),
             policy=retry,
             before_send=inbox.before_send if inbox else None,
             deliveries_at_once=settings.deliveries_at_once,
         )
     )
+    # Long polling has its own connection (serve.py retries it); wrapped for quiet parsing.
+    builder = builder.get_updates_request(ResilientRequest(http(1), policy=retry))
     application: App = builder.build()
 
     if storage is None:

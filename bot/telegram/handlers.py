@@ -390,6 +390,8 @@ class Handlers:
         """Log the failure with the update id (never the text) and tell the user."""
         update_id = update.update_id if isinstance(update, Update) else None
         error = context.error
+        if isinstance(error, MaybeDelivered):
+            return  # the request layer said so on its one line; the reply may have arrived
         if isinstance(error, NetworkError):
             # Already retried (request.py); the reply may even have arrived. Say nothing more.
             logger.warning("Update %s: no reply sent (%s)", update_id, _first_line(error))

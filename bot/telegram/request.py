@@ -196,11 +196,12 @@ class ResilientRequest(BaseRequest):
                     return outcome
             # Slept time counts even when the clock is a test's (then no real time passes).
             spent = max(time.monotonic() - started, slept)
-            if (
-                endpoint in NOT_RETRIED
-                or attempt >= self.policy.attempts
-                or spent + pause > self.policy.budget
-            ):
+            if endpoint in NOT_RETRIED:
+                # The caller retries and says so on one line (serve.py).
+                if outcome is not None:
+                    return outcome
+                raise NetworkError(f"{endpoint} failed: {problem}")
+            if attempt >= self.policy.attempts or spent + pause > self.policy.budget:
                 logger.warning(
                     "%s failed (%s); giving up after %d attempt(s)", endpoint, problem, attempt
                 )
