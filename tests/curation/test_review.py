@@ -40,43 +40,32 @@ def scripted(*lines: str) -> tuple[list[str], object]:
     return said, lambda _prompt="": next(replies)
 
 
-def test_a_chosen_phrasing_lands_in_the_entry_and_then_matches(knowledge: Path) -> None:
+def test_chosen_phrasings_and_refusals_land_in_the_yaml_and_then_work(knowledge: Path) -> None:
     responder = Responder.from_directory(knowledge)
     assert responder.respond(NEW_WORDING).entry_id != "heat-and-cold", "pick an unmatched one"
     said: list[str] = []
-    replies = iter(["e", "heat-and-cold", ""])
+    replies = iter(["e", "heat-and-cold", "", "o", "memory foam mattress"])
     outcome = review(
-        [QuestionGroup(3, (NEW_WORDING,), None)],
+        [QuestionGroup(3, (NEW_WORDING,), None), QuestionGroup(2, (OUT_OF_SCOPE,), None)],
         knowledge,
         eval_files=[DATA / "labelled.yaml"],
-        ask=lambda _prompt="": next(replies),
-        say=said.append,
-    )
-    assert outcome.kept
-    assert outcome.questions == [("heat-and-cold", NEW_WORDING)]
-    text = (knowledge / "entries" / "03-relieving-spasms.yaml").read_text(encoding="utf-8")
-    assert f'      - "{NEW_WORDING}"' in text
-    assert "# Each entry has:" in text, "the file's comments are kept"
-    assert Responder.from_directory(knowledge).respond(NEW_WORDING).entry_id == "heat-and-cold"
-    assert any("now answered" in line for line in said)
-
-
-def test_an_out_of_scope_choice_adds_a_rule_that_refuses_it(knowledge: Path) -> None:
-    said: list[str] = []
-    replies = iter(["o", "memory foam mattress"])
-    outcome = review(
-        [QuestionGroup(2, (OUT_OF_SCOPE,), None)],
-        knowledge,
-        eval_files=[],
         ask=lambda _prompt="": next(replies),
         say=said.append,
         today=datetime.date(2026, 11, 25),
     )
     assert outcome.kept
-    reply = Responder.from_directory(knowledge).respond(OUT_OF_SCOPE)
-    assert reply.kind == "fallback"
-    assert reply.reason is None or reply.reason != "clarify"
+    assert outcome.questions == [("heat-and-cold", NEW_WORDING)]
+    assert outcome.refused == ["memory foam mattress"]
+    text = (knowledge / "entries" / "03-relieving-spasms.yaml").read_text(encoding="utf-8")
+    assert f'      - "{NEW_WORDING}"' in text
+    assert "# Each entry has:" in text, "the file's comments are kept"
+    changed = Responder.from_directory(knowledge)
+    assert changed.respond(NEW_WORDING).entry_id == "heat-and-cold"
+    refused = changed.respond(OUT_OF_SCOPE)
+    assert refused.kind == "fallback"
+    assert refused.reason != "clarify"
     assert "added in review 2026-11-25" in (knowledge / "out_of_scope.yaml").read_text()
+    assert any("now answered" in line for line in said)
 
 
 def test_a_change_that_breaks_the_check_is_undone(knowledge: Path) -> None:

@@ -12,7 +12,7 @@ from tests.telegram.fake_bot_api import TOKEN, BotApi, FakeBotApiServer
 from tests.telegram.test_end_to_end import STARTUP_SECONDS, bot_env
 from tests.telegram.updates import text_update
 
-PATIENTS = 200
+PATIENTS = 120
 KILL_AFTER = 25
 QUESTIONS = [
     "what is a muscle spasm",

@@ -227,7 +227,7 @@ def test_a_malformed_update_is_dropped_once_without_a_spin_or_its_text(live: Liv
 
 def test_start_up_retries_a_failing_telegram(tmp_path: Path) -> None:
     api = BotApi()
-    api.inject("getMe", Fault.status(502), Fault.drop())
+    api.inject("getMe", Fault.status(502))
     api.inject("deleteWebhook", Fault.status(500))
     with FakeBotApiServer(api) as server:
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url)

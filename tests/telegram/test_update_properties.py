@@ -109,7 +109,7 @@ async def feed(responder: Responder, batch: list[dict[str, Any]], folder: Path) 
 
 
 @settings(
-    max_examples=100,
+    max_examples=50,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
