@@ -189,10 +189,6 @@ class SQLiteStorage:
         loop = asyncio.get_running_loop()
         return loop.run_in_executor(self._executor, self._call, work)
 
-    def run_now(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work(connection)`` in the storage thread and wait (outside an event loop)."""
-        return self._executor.submit(self._call, work).result()
-
     def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
         assert self._connection is not None, "the storage is closed"
         return work(self._connection)

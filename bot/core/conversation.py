@@ -120,10 +120,6 @@ class ContextStore:
                 break
             self._chats.popitem(last=False)
 
-    def forget(self, chat: Hashable) -> None:
-        """Drop what is remembered of one chat."""
-        self._chats.pop(chat, None)
-
     def forget_matching(self, belongs: Callable[[Hashable], bool]) -> int:
         """Drop every chat whose key ``belongs`` accepts (a group's members); count them."""
         keys = [key for key in self._chats if belongs(key)]

@@ -31,6 +31,10 @@ class Turn:
     matches: list[Match] = field(default_factory=list)
     # What the chat remembers from before this message (empty for a single question).
     context: ChatContext = field(default_factory=ChatContext)
+    # Read once per message by whichever step needs them first (see Steps._cue, _plain).
+    cue: Cue | None = None
+    cue_read: bool = False
+    plain: list[Match] | None = None
 
 
 # Replies after which a short message may lean on the last topic ("and heat?").
@@ -111,7 +115,7 @@ class Steps:
         "Explain that again, brain fog today" after an answer asks for that answer, not
         about brain fog: a request to hear the last answer again is left to the follow-up.
         """
-        if self._asks_again(message, turn):
+        if self._leans_on(turn) is not None and self._is_again(message, turn):
             return None
         rule = self._scope.rule(message.asked, message.corrected)
         if rule is None:
@@ -129,16 +133,15 @@ class Steps:
         topic's subject put in. A message that names another topic on its own still gets
         that topic, and a follow-up that fits nothing offers the last topic back.
         """
-        context = turn.context
-        topic = context.topic
-        if topic is None or context.kind not in FOLLOWS or topic not in self.replies.entries:
+        topic = self._leans_on(turn)
+        if topic is None or topic not in self.replies.entries:
             return None
-        cue = self._follow_ups.cue(message.words)
+        cue = self._cue(message, turn)
         if cue is None:
             return None
         entry = self.replies.entries[topic]
         limit = self._tuning.max_suggestions
-        plain = self._matcher.match(message, limit=limit)
+        plain = self._plain(message, turn)
         named = self._named(plain, topic)
         if cue.kind == "again":
             if not cue.partial:
@@ -187,12 +190,27 @@ class Steps:
             return None
         return matches[0]
 
-    def _asks_again(self, message: Message, turn: Turn) -> bool:
+    @staticmethod
+    def _leans_on(turn: Turn) -> str | None:
+        """Return the topic a short message may lean on: the last one, after an answer."""
         context = turn.context
-        if context.topic is None or context.kind not in FOLLOWS:
-            return False
-        cue = self._follow_ups.cue(message.words)
+        return context.topic if context.kind in FOLLOWS else None
+
+    def _cue(self, message: Message, turn: Turn) -> Cue | None:
+        """Return the message's follow-up cue (read once per message)."""
+        if not turn.cue_read:
+            turn.cue, turn.cue_read = self._follow_ups.cue(message.words), True
+        return turn.cue
+
+    def _is_again(self, message: Message, turn: Turn) -> bool:
+        cue = self._cue(message, turn)
         return cue is not None and cue.kind == "again"
+
+    def _plain(self, message: Message, turn: Turn) -> list[Match]:
+        """Return the matcher's ranking of the message on its own (matched once)."""
+        if turn.plain is None:
+            turn.plain = self._matcher.match(message, limit=self._tuning.max_suggestions)
+        return turn.plain
 
     def _expanded(self, message: Message, cue: Cue, subject: str) -> list[Match]:
         text = expand(message.words, cue, subject)
@@ -200,7 +218,7 @@ class Steps:
 
     def matching(self, message: Message, turn: Turn) -> Reply | None:
         """Answer from the best topic when the matcher is sure, or ask between two close ones."""
-        turn.matches = self._matcher.match(message, limit=self._tuning.max_suggestions)
+        turn.matches = self._plain(message, turn)
         if not turn.matches or not turn.matches[0].confident:
             return None
         if self._leans_on_nothing(message, turn):
@@ -212,9 +230,9 @@ class Steps:
 
         Such a message could be about anything; answering it would be a guess.
         """
-        if turn.context.topic is not None and turn.context.kind in FOLLOWS:
+        if self._leans_on(turn) is not None:
             return False
-        cue = self._follow_ups.cue(message.words)
+        cue = self._cue(message, turn)
         return cue is not None and cue.kind != "other" and not self._names_subject(message)
 
     def _best(self, matches: list[Match]) -> Reply | None:
@@ -239,7 +257,7 @@ class Steps:
     def _close(self, message: Message, turn: Turn) -> list[str]:
         """Return the topics close enough to offer as "closest topics"."""
         if not turn.matches:
-            turn.matches = self._matcher.match(message, limit=self._tuning.max_suggestions)
+            turn.matches = self._plain(message, turn)
         floor = self._tuning.suggestion_floor
         return [m.entry_id for m in turn.matches if m.score >= floor][
             : self._tuning.max_suggestions

@@ -21,7 +21,7 @@ import asyncio
 import contextvars
 import json
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from typing import Any
 
 from telegram import Update
@@ -74,8 +74,6 @@ class Inbox:
         self._last: dict[Hashable, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sending: set[int] = set()
-        # Called with each update id once it is done (tests and benchmarks wait on it).
-        self.on_done: Callable[[int], Awaitable[None]] | None = None
 
     async def accept(self, raw: list[Any]) -> int:
         """Store the updates, then schedule the new ones; return how many were new."""
@@ -132,11 +130,6 @@ class Inbox:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
-    @property
-    def busy(self) -> int:
-        """Return how many updates are being answered or waiting their turn."""
-        return len(self._tasks)
-
     def _schedule(self, update_id: int, update: dict[str, Any]) -> None:
         chat = chat_of(update)
         previous = self._last.get(chat)
@@ -174,8 +167,6 @@ class Inbox:
                 current_update.reset(token)
             self._sending.discard(update_id)
             await self.storage.mark(update_id, "done")
-            if self.on_done is not None:
-                await self.on_done(update_id)
 
     async def _drop(self, update_id: int, why: str) -> None:
         logger.warning("Update %s dropped: %s", update_id, why)
