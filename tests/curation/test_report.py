@@ -50,6 +50,22 @@ async def seed(path: Path) -> None:
     await storage.close()
 
 
+def curator_command(
+    *args: str, cwd: Path, data: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot ARGS`` the way a curator would, reading DATA_DIR=data."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        input=stdin,
+        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def responder() -> Responder:
     return Responder.from_directory(DEFAULT_DIR)
@@ -97,14 +113,8 @@ def test_the_stats_command_prints_the_summary_and_writes_the_html(tmp_path: Path
     data.mkdir()
     asyncio.run(seed(data / DATABASE))
     html = tmp_path / "report.html"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "stats", "--days", "3650", "--html", str(html)],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = curator_command(
+        "stats", "--days", "3650", "--html", str(html), cwd=tmp_path, data=data
     )
     assert result.returncode == 0, result.stderr
     assert "9 messages" in result.stdout
@@ -115,15 +125,7 @@ def test_the_stats_command_prints_the_summary_and_writes_the_html(tmp_path: Path
 
 
 def test_the_stats_command_says_when_there_is_no_database(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "stats"],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(tmp_path / "none"), "PATH": "/usr/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = curator_command("stats", cwd=tmp_path, data=tmp_path / "none")
     assert result.returncode == 1
     assert "No database" in result.stdout
 

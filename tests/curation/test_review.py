@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,6 @@ from bot.curation.model import QuestionGroup
 from bot.curation.review import add_out_of_scope, add_question, review
 from tests.conftest import DATA
 
-ROOT = Path(__file__).resolve().parents[2]
 NEW_WORDING = "is a jacuzzi good when my back locks"
 OUT_OF_SCOPE = "should I get a memory foam mattress for my back"
 
@@ -27,17 +23,6 @@ def knowledge(tmp_path: Path) -> Path:
     folder = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_DIR, folder)
     return folder
-
-
-def answers(knowledge: Path) -> Iterator[str]:
-    responder = Responder.from_directory(knowledge)
-    yield from (responder.respond(q).entry_id or "-" for q in (NEW_WORDING, OUT_OF_SCOPE))
-
-
-def scripted(*lines: str) -> tuple[list[str], object]:
-    said: list[str] = []
-    replies = iter(lines)
-    return said, lambda _prompt="": next(replies)
 
 
 def test_chosen_phrasings_and_refusals_land_in_the_yaml_and_then_work(knowledge: Path) -> None:
@@ -112,20 +97,21 @@ def test_the_yaml_helpers_refuse_an_unknown_entry(knowledge: Path) -> None:
 def test_the_review_command_reads_the_database(tmp_path: Path, knowledge: Path) -> None:
     import asyncio
 
-    from tests.curation.test_report import seed
+    from tests.curation.test_report import curator_command, seed
 
     data = tmp_path / "data"
     data.mkdir()
     asyncio.run(seed(data / "bot.sqlite3"))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "review", "--kb", str(knowledge), "--days", "3650", "--eval"],
+    result = curator_command(
+        "review",
+        "--kb",
+        str(knowledge),
+        "--days",
+        "3650",
+        "--eval",
         cwd=tmp_path,
-        input="s\ns\n",
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        data=data,
+        stdin="s\ns\n",
     )
     assert result.returncode == 0, result.stderr
     assert "2 group(s) of unanswered questions" in result.stdout

@@ -21,7 +21,7 @@ import pytest
 
 from bot.core.loader import DEFAULT_DIR, load_knowledge_base
 from tests.telegram.fake_bot_api import TOKEN, BotApi, Call, FakeBotApiServer, Fault
-from tests.telegram.test_end_to_end import STARTUP_SECONDS, bot_env
+from tests.telegram.test_end_to_end import STARTUP_SECONDS, bot_env, running_bot
 from tests.telegram.updates import callback_update, message, text_update
 
 QUESTION = "what is a muscle spasm"
@@ -69,7 +69,6 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("faults")
     api = BotApi()
-    log = folder / "bot.log"
     with FakeBotApiServer(api) as server:
         env = bot_env(
             folder,
@@ -79,25 +78,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             RATE_LIMIT="false",
             LOG_LEVEL="INFO",
         )
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=folder,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        try:
+        with running_bot(folder, env) as bot:
             api.wait_for(lambda c: c.method == "getUpdates", timeout=STARTUP_SECONDS)
-            yield Live(api, process, log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-    output = log.read_text(encoding="utf-8", errors="replace")
+            yield Live(api, bot.process, bot.log)
+    output = (folder / "bot.log").read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in output, output[-3000:]
     assert TOKEN.split(":")[1] not in output
 
