@@ -26,3 +26,25 @@ def english_frequency(word: str) -> int:
 def preload() -> None:
     """Load the word list now (start-up) rather than on the first question."""
     _frequencies()
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@lru_cache(maxsize=50_000)
+def typed_frequency(word: str) -> int:
+    """Return how common a word is, reading an unknown one as the likeliest word it mistypes.
+
+    "writen" is as everyday as "written": a typo of a common word must not weigh like a rare
+    one ("dandruff"), which would mark the message as being about something else.
+    """
+    frequency = english_frequency(word)
+    if frequency or len(word) < 4 or not word.isalpha():
+        return frequency
+    known = _frequencies()
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    edits |= {a + c + b for a, b in splits for c in _LETTERS}
+    return max((known.get(edit, 0) for edit in edits), default=0)

@@ -12,7 +12,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.core.lexicon import english_frequency
+from bot.core.lexicon import english_frequency, typed_frequency
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -102,7 +102,7 @@ def expand_abbreviations(
 
 def respell(word: str) -> str:
     """Read a dropped final g back in ("gettin" -> "getting") when that makes a real word."""
-    if len(word) > 4 and word.endswith("in") and not english_frequency(word):
+    if len(word) >= 4 and word.endswith("in") and not english_frequency(word):
         fuller = word + "g"
         if english_frequency(fuller) >= EVERYDAY:
             return fuller
@@ -276,8 +276,10 @@ class Analyzer:
             if replaced:
                 continue
             word, stemmed, was_fixed = typed[i]
-            if word not in self.stopwords and not word.isdigit():
-                terms.append(Term(stemmed, english_frequency(word), was_fixed))
+            # Numbers and times ("3am", "2x", "20mins") say nothing about the topic;
+            # codes such as "a1c" or "b12" do.
+            if word not in self.stopwords and not word[:1].isdigit():
+                terms.append(Term(stemmed, typed_frequency(word), was_fixed))
             i += 1
         return terms
 
