@@ -16,7 +16,11 @@ from bot.core.lexicon import english_frequency, typed_frequency
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+")
-_POSSESSIVE = re.compile(r"([a-z])'s\b")
+# "puppy's" -> "puppy", but "what's", "it's", "he's" stay "whats", "its", "hes" (words the
+# stop-word and context lists spell that way).
+_POSSESSIVE = re.compile(
+    r"\b(?!(?:what|that|it|he|she|there|here|who|where|let|how|when|why)'s\b)([a-z]+)'s\b"
+)
 _UNIT = re.compile(r"(\d)(mg|mcg|ml|g|kg|l|x)\b")
 _ORIGINAL_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _STEMMER = snowballstemmer.stemmer("english")
