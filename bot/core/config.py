@@ -46,3 +46,5 @@ class Tuning:
     # A follow-up with a pronoun is read with the last topic unless the message alone
     # scores this much higher for another topic ("the exercise program, who runs that?").
     pronoun_margin: float = 0.05
+    # "The stretches you mentioned": the least score for one of the topics said before.
+    pointer_floor: float = 0.3

@@ -8,6 +8,7 @@ module only reads them. What to answer is decided in steps.py.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +43,32 @@ class FollowUps:
         self.fillers = _phrases(cues.fillers)
         self.pronouns = frozenset(w for item in cues.pronouns for w in words(item))
         self.max_words = max_words
+        # Word -> list position (0 first, -1 last) for "the second one", "the last step".
+        self.ordinals = {w: i for i, group in enumerate(cues.ordinals) for w in group}
+        self.ordinals.update({w: -1 for w in cues.last})
+        self.items = frozenset(cues.items)
+        self.pointers = _phrases(cues.pointers)
+
+    def item(self, message_words: tuple[str, ...]) -> int | None:
+        """Return the list position a short message points at ("the 2nd one" -> 1), or None.
+
+        An ordinal counts next to a word for a list line ("one", "step", "point"), in
+        either order ("the third one", "step 3"): "first thing in the morning" does not.
+        """
+        if len(message_words) > self.max_words:
+            return None
+        for word, following in itertools.pairwise(message_words):
+            if word in self.ordinals and following in self.items:
+                return self.ordinals[word]
+            if word in self.items and following in self.ordinals and word != "one":
+                return self.ordinals[following]
+        return None
+
+    def points(self, message_words: tuple[str, ...]) -> bool:
+        """Return True when a short message points at something said before ("you mentioned")."""
+        if len(message_words) > self.max_words:
+            return False
+        return any(_contains(message_words, phrase) for phrase in self.pointers)
 
     def cue(self, message_words: tuple[str, ...]) -> Cue | None:
         """Return the strongest follow-up cue in a short message, or None."""

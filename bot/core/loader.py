@@ -298,23 +298,18 @@ def _cross_check(
                 Problem(file, "is not one of the headings in sections.yaml", entry.id, "section")
             )
         used_sections.add(entry.section)
-        for related in entry.related:
-            if related == entry.id:
-                problems.append(
-                    Problem(file, "an entry cannot be related to itself", entry.id, "related")
-                )
-            elif related not in ids:
-                problems.append(
-                    Problem(file, f"'{related}' is not an entry id", entry.id, "related")
-                )
-        if entry.broader == entry.id:
-            problems.append(
-                Problem(file, "an entry cannot be its own broader topic", entry.id, "broader")
-            )
-        elif entry.broader is not None and entry.broader not in ids:
-            problems.append(
-                Problem(file, f"'{entry.broader}' is not an entry id", entry.id, "broader")
-            )
+        pointers = {"related": entry.related, "parts": entry.parts}
+        pointers["broader"] = [entry.broader] if entry.broader else []
+        for name, targets in pointers.items():
+            for target in targets:
+                why = "an entry cannot point to itself" if target == entry.id else None
+                why = why or (None if target in ids else f"'{target}' is not an entry id")
+                if why:
+                    problems.append(Problem(file, why, entry.id, name))
+        lines = sum(1 for line in entry.answer.splitlines() if line.startswith("- "))
+        if entry.parts and len(entry.parts) != lines:
+            why = f"has {len(entry.parts)} parts for {lines} list lines"
+            problems.append(Problem(file, why, entry.id, "parts"))
         for i, question in enumerate([*entry.questions]):
             key = normalise_phrase(question)
             if not key:

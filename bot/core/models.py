@@ -38,6 +38,8 @@ class Entry(_Strict):
     subject: str | None = Field(default=None, min_length=1, max_length=60)
     # The wider topic a "what else?" after this answer goes to (stretching -> easing a spasm).
     broader: str | None = None
+    # The entry each "- " line of the answer stands for, in order ("the second one").
+    parts: list[str] = Field(default_factory=list)
 
     _check_questions = field_validator("questions")(_no_blank_items)
     _check_related = field_validator("related")(_no_blank_items)
@@ -295,6 +297,12 @@ class FollowUpCues(_Strict):
     pronouns: list[str] = Field(default_factory=list)
     # Words that may come before a cue without changing it: "ok", "so", "please".
     fillers: list[str] = Field(default_factory=list)
+    # Pointing at one line of a listed answer: "the second one", "the last step".
+    ordinals: list[list[str]] = Field(default_factory=list)
+    last: list[str] = Field(default_factory=list)
+    items: list[str] = Field(default_factory=list)
+    # Pointing at something named in an earlier answer: "the stretches you mentioned".
+    pointers: list[str] = Field(default_factory=list)
 
 
 class Language(_Strict):

@@ -156,6 +156,7 @@ class Responder:
             steps.small_talk,
             steps.language,
             steps.scope,
+            steps.pointing,
             steps.follow_up,
             steps.matching,
             steps.fallback,

@@ -125,6 +125,50 @@ class Steps:
         body = reason.reply if reason else None
         return self.replies.fallback(body, topics, reason=rule.reason)
 
+    def pointing(self, message: Message, turn: Turn) -> Reply | None:
+        """Answer "the second one" or "the stretches you mentioned" from the recent answers.
+
+        A list line is read in the latest answer that lists that many; a named thing is
+        looked for among what the recent answers list or link to, and must stand out.
+        """
+        # "What was the second one?" may come after an honest "I don't know" too.
+        recent = turn.context.topics if turn.context.kind in (*FOLLOWS, "fallback") else ()
+        entries = self.replies.entries
+        recent = tuple(t for t in recent if t in entries)
+        if not recent:
+            return None
+        index = self._follow_ups.item(message.words)
+        if index is not None:
+            plain = self._plain(message, turn)
+            named = plain and plain[0].confident and plain[0].entry_id not in recent
+            if named and self._names_subject(message):
+                return None  # "first thing in the morning my calves cramp": a new question
+            # The latest list, unless the last answer has its own lines and is not one of
+            # that list's parts ("the last one" after opening the list's second line).
+            hub = next((entries[t] for t in recent if len(entries[t].parts) > max(index, 0)), None)
+            last = entries[recent[0]]
+            if (
+                "\n- " in last.answer
+                and not last.parts
+                and (hub is None or last.id not in hub.parts)
+            ):
+                return self.replies.again(last.id)  # its lines are all in this answer
+            return self.replies.answer(hub.parts[index]) if hub is not None else None
+        if not self._follow_ups.points(message.words):
+            return None
+        said = {p for t in recent for p in (t, *entries[t].parts, *entries[t].related)}
+        plain = self._plain(message, turn)
+        if plain and plain[0].confident and plain[0].entry_id not in said:
+            return self._best(plain)  # "the stretches you mentioned": named, not the last
+        ranked = [m for m in self._matcher.match(message, limit=len(entries)) if m.entry_id in said]
+        if not ranked or ranked[0].score < self._tuning.pointer_floor:
+            return None
+        if len(ranked) > 1 and ranked[0].score - ranked[1].score < self._tuning.clarify_margin:
+            return None
+        if ranked[0].entry_id == recent[0]:
+            return self.replies.again(recent[0])
+        return self.replies.answer(ranked[0].entry_id, score=ranked[0].score)
+
     def follow_up(self, message: Message, turn: Turn) -> Reply | None:
         """Read a short follow-up together with the topic answered just before.
 

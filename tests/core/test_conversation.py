@@ -83,6 +83,36 @@ def test_an_unresolved_follow_up_offers_the_last_topic_back(chat: Chat) -> None:
     assert reply.text.endswith(reply.disclaimer)
 
 
+def test_the_second_one_opens_the_second_line_of_a_listed_answer(chat: Chat) -> None:
+    assert chat.say("how do i prevent spasms").entry_id == "preventing-spasms"
+    assert chat.say("what was the second one again").entry_id == "exercise-program"
+    # The list is remembered past the answer that opened one of its lines.
+    assert chat.say("and the last one on the list?").entry_id == "when-to-see-a-doctor"
+
+
+def test_an_ordinal_in_a_new_question_is_not_a_list_line(chat: Chat) -> None:
+    chat.say("how do i prevent spasms")
+    reply = chat.say("first thing in the morning my calves cramp, what can i do")
+    assert reply.entry_id == "relieving-spasms"
+
+
+def test_the_first_step_after_an_answer_without_parts_repeats_it(chat: Chat) -> None:
+    assert chat.say("does acupuncture help spasms").entry_id == "complementary-therapies"
+    reply = chat.say("tell me about the first one")
+    assert (reply.kind, reply.entry_id) == ("answer", "complementary-therapies")
+
+
+def test_a_thing_you_mentioned_is_found_among_what_was_said(chat: Chat) -> None:
+    assert chat.say("how do i ease a spasm").entry_id == "relieving-spasms"
+    assert chat.say("the relaxation stuff you mentioned, go on").entry_id == "relaxation-techniques"
+
+
+def test_why_after_an_answer_gives_the_answer_again(chat: Chat) -> None:
+    chat.say("does drinking water help spasms")
+    reply = chat.say("why?")
+    assert (reply.kind, reply.entry_id) == ("answer", "hydration")
+
+
 def test_a_follow_up_after_a_refusal_is_not_read_with_an_older_topic(chat: Chat) -> None:
     chat.say("what is ankylosing spondylitis")
     assert chat.say("is there a cure").kind == "fallback"

@@ -80,6 +80,20 @@ def test_unknown_related_id_is_reported(kb_copy: Path) -> None:
     assert any("'no-such-topic' is not an entry id" in p for p in problems_of(kb_copy))
 
 
+def test_parts_must_be_entries_and_match_the_listed_lines(kb_copy: Path) -> None:
+    def break_parts(entries: list[dict[str, Any]]) -> None:
+        plain = next(e for e in entries if "\n- " not in e["answer"])
+        plain["parts"] = ["no-such-part"]
+        listed = next(e for e in entries if e["answer"].count("\n- ") == 3)
+        listed["parts"] = [plain["id"]]
+
+    edit_entries(kb_copy, break_parts)
+    problems = problems_of(kb_copy)
+    assert any("'no-such-part' is not an entry id" in p for p in problems), problems
+    assert any("has 1 parts for 0 list lines" in p for p in problems), problems
+    assert any("has 1 parts for 3 list lines" in p for p in problems), problems
+
+
 def test_empty_answer_is_reported(kb_copy: Path) -> None:
     def empty(entries: list[dict[str, Any]]) -> None:
         entries[0]["answer"] = "   "

@@ -28,6 +28,7 @@ def test_the_steps_run_in_one_visible_order(tiny: Responder) -> None:
         "small_talk",
         "language",
         "scope",
+        "pointing",
         "follow_up",
         "matching",
         "fallback",
