@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from bot.core.text import Analyzer, Term, fold, words
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+# An emoji ends a sentence as a full stop would: "so tired of cramps 😭 would meds help".
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
+_SENTENCE = re.compile(rf"[^.!?\n{_EMOJI}]+[.!?\n{_EMOJI}\ufe0f\u200d\s]*")
 # Clauses: "ok but does water help" asks in its second one.
 # A question this short that says "that" or "this" is about the sentence before it.
 POINTING_WORDS = 8
-_CLAUSE = re.compile(r"[.!?\n,;:]+|\b(?:but|so|and)\b")
+_CLAUSE = re.compile(rf"[.!?\n,;:{_EMOJI}]+|\b(?:but|so|and)\b")
 # A run of letters from a script other than Latin (Greek, Cyrillic, Arabic, Devanagari, CJK...).
 _LATIN = re.compile(r"[a-z]")
 
@@ -104,8 +106,12 @@ class MessageReader:
         max_text: int,
         max_sentences: int,
         pronouns: Iterable[str] = (),
+        dictation: Mapping[str, str] | None = None,
     ) -> None:
         self.analyzer = analyzer
+        self._dictation = dict(dictation or {})
+        spoken = "|".join(re.escape(s) for s in sorted(self._dictation, key=len, reverse=True))
+        self._spoken = re.compile(rf"\s*\b({spoken})\b", re.IGNORECASE) if spoken else None
         self.language = language
         self._openers = frozenset(w for phrase in question_openers for w in words(phrase))
         self._pronouns = frozenset(w for phrase in pronouns for w in words(phrase))
@@ -115,6 +121,8 @@ class MessageReader:
     def read(self, text: str) -> Message:
         """Return the analysed message."""
         text = clip(text, self._max_text)
+        if self._spoken is not None:
+            text = self._spoken.sub(lambda m: self._dictation[m.group(1).lower()], text)
         sentences = tuple(s.strip() for s in _SENTENCE.findall(text) if s.strip())
         questions = tuple(s for s in sentences if self._asks(s))[: self._max_sentences]
         corrected = self.analyzer.corrected_words(text)

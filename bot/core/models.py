@@ -281,6 +281,8 @@ class LanguageProfile(_Strict):
     # Question words proper ("what", "how"): a message opening with one outside a small-talk
     # phrase is a question ("what about at night?" is not "night!").
     question_words: list[str] = Field(default_factory=list)
+    # Punctuation spoken into a phone's dictation ("full stop", "question mark") -> the mark.
+    dictation: dict[str, str] = Field(default_factory=dict)
 
 
 class FollowUpCues(_Strict):

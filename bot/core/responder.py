@@ -113,6 +113,7 @@ class Responder:
             max_text=self.tuning.max_text,
             max_sentences=self.tuning.max_sentences,
             pronouns=("that", "this"),
+            dictation=language.profile.dictation,
         )
         self.index = Matcher(documents(kb, self.analyzer), self.tuning)
         topics = [

@@ -42,6 +42,15 @@ def test_patient_phrasings_find_their_entry(
         ("charley horse in my calf every night, how do i stop it coming back", "preventing-spasms"),
         ("should i go to A&E for a back spasm", "when-to-see-a-doctor"),
         ("my back seized up again, what do i do", "relieving-spasms"),
+        # Said to a phone's dictation, punctuation and all.
+        (
+            "hello this is Margaret full stop my back has gone into a spasm again full stop "
+            "what do I do question mark",
+            "relieving-spasms",
+        ),
+        # An emoji ends a sentence: the question after it is read as the question.
+        ("so tired of being woken by cramps 😭 would meds help or not", "medication"),
+        ("why does espondilitis anquilosante make my mussels sore", "as-and-muscle-pain"),
     ],
 )
 def test_how_patients_ask_for_help_finds_the_right_topic(
@@ -67,6 +76,8 @@ def test_how_patients_ask_for_help_finds_the_right_topic(
         ("does stiff person syndrome cause spasms", "other-disease", ()),
         ("I keep getting headaches, why", "other-condition", ()),
         ("who won the football last night", "chit-chat", ()),
+        ("painful periods again, could it be endo?", "other-condition", ()),
+        ("does endometriosis cause back spasms", "other-disease", ()),
     ],
 )
 def test_each_kind_of_unanswerable_question_gets_its_own_honest_reply(
