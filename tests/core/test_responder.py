@@ -51,6 +51,12 @@ def test_patient_phrasings_find_their_entry(
         # An emoji ends a sentence: the question after it is read as the question.
         ("so tired of being woken by cramps 😭 would meds help or not", "medication"),
         ("why does espondilitis anquilosante make my mussels sore", "as-and-muscle-pain"),
+        # "What exactly is X" asks for a definition, whatever else the message says.
+        ("whats a charley horse exactly, my mate says he gets them", "what-is-a-muscle-spasm"),
+        # Wanting them to stop coming is prevention, not easing one now.
+        ("what exercise should i do so the spasm not come back again", "exercise-program"),
+        ("how do i stop my back going into knots every other day", "preventing-spasms"),
+        ("anything i can pop for these night cramps", "medication"),
     ],
 )
 def test_how_patients_ask_for_help_finds_the_right_topic(
@@ -146,6 +152,8 @@ def test_answer_cites_section_and_ends_with_disclaimer(responder: Responder) -> 
         "can AS be cured",
         "what is lupus",
         "what's the weather like tomorrow",
+        "My brother has AS. What are the chances I've got it as well?",
+        "what's the difference between a chiropractor and an osteopath",
     ],
 )
 def test_questions_the_article_does_not_cover_get_the_fallback(
