@@ -48,6 +48,7 @@ class FollowUps:
         self.ordinals.update({w: -1 for w in cues.last})
         self.items = frozenset(cues.items)
         self.pointers = _phrases(cues.pointers)
+        self.without = _phrases(cues.without)
 
     def item(self, message_words: tuple[str, ...]) -> int | None:
         """Return the list position a short message points at ("the 2nd one" -> 1), or None.
@@ -63,6 +64,11 @@ class FollowUps:
             if word in self.items and following in self.ordinals and word != "one":
                 return self.ordinals[following]
         return None
+
+    def rules_out(self, message_words: tuple[str, ...]) -> bool:
+        """Return True when a message opens by ruling out what it names ("no heat pad...")."""
+        core = self._trim(message_words)
+        return any(core[: len(p)] == p for p in self.without)
 
     def points(self, message_words: tuple[str, ...]) -> bool:
         """Return True when a short message points at something said before ("you mentioned")."""

@@ -305,6 +305,8 @@ class FollowUpCues(_Strict):
     items: list[str] = Field(default_factory=list)
     # Pointing at something named in an earlier answer: "the stretches you mentioned".
     pointers: list[str] = Field(default_factory=list)
+    # Openings that rule out what they name: "no heat pad here, anything else?".
+    without: list[str] = Field(default_factory=list)
 
 
 class Language(_Strict):

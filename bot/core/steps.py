@@ -190,8 +190,8 @@ class Steps:
         if cue.kind == "again":
             if not cue.partial:
                 return self.replies.again(topic)
-            if named:
-                return None
+            if named and self._names_subject(message):
+                return None  # "tell me more about heat": a topic of its own
             # "Tell me more about what I can do when it hits": the rest may be a new question.
             expanded = self._expanded(message, Cue("elliptic"), entry.subject or entry.title)
             moved = expanded and expanded[0].confident and expanded[0].entry_id != topic
@@ -201,8 +201,12 @@ class Steps:
             return self.replies.again(topic)
         if cue.kind == "other":
             broader = entry.broader or topic
-            if named and named.entry_id != broader:
-                return None
+            if (
+                named
+                and named.entry_id != broader
+                and not self._follow_ups.rules_out(message.words)
+            ):
+                return None  # "what else is there besides heat?" unless "no heat pad, what else?"
             if broader == topic:
                 return self.replies.again(topic)
             return self.replies.answer(broader, score=plain[0].score if plain else 0.0)

@@ -107,6 +107,20 @@ def test_a_thing_you_mentioned_is_found_among_what_was_said(chat: Chat) -> None:
     assert chat.say("the relaxation stuff you mentioned, go on").entry_id == "relaxation-techniques"
 
 
+def test_which_of_the_two_works_better_stays_on_the_topic(chat: Chat) -> None:
+    assert chat.say("does acupuncture help spasms").entry_id == "complementary-therapies"
+    reply = chat.say("which of the two works better")
+    assert (reply.kind, reply.entry_id) == ("answer", "complementary-therapies")
+
+
+def test_something_ruled_out_is_not_the_new_topic(chat: Chat) -> None:
+    assert chat.say("my back just locked up, what do i do").entry_id == "relieving-spasms"
+    reply = chat.say("no heat pad in the house. anything else?")
+    assert (reply.kind, reply.entry_id) == ("answer", "relieving-spasms")
+    # Naming the topic without ruling it out still opens it.
+    assert chat.say("and a heat pad?").entry_id == "heat-and-cold"
+
+
 def test_why_after_an_answer_gives_the_answer_again(chat: Chat) -> None:
     chat.say("does drinking water help spasms")
     reply = chat.say("why?")
