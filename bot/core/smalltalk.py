@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from bot.core.models import SmallTalkIntent
 from bot.core.patterns import compile_pattern
 from bot.core.phrases import PhraseSet
+from bot.core.safety import everyday_word
 
 # Small talk is short; a long message with a "thanks" in it is a question.
 MAX_WORDS = 12
@@ -42,7 +43,8 @@ class SmallTalk:
         self._known = known
         owners = [(p, intent) for intent in self.intents for p in intent.patterns]
         self._owner = [intent for _, intent in owners]
-        self._phrases = PhraseSet(compile_pattern(p) for p, _ in owners)
+        # A typed everyday word is never a typo of a phrase word: "tried" is not "cried".
+        self._phrases = PhraseSet((compile_pattern(p) for p, _ in owners), everyday=everyday_word)
 
     def recognise(self, message: Sequence[str], *, asks: bool = False) -> SmallTalkIntent | None:
         """Return the intent when the message is small talk, otherwise None.

@@ -91,6 +91,8 @@ class Steps:
         if found is None:
             return None
         intent, strays = found
+        if message.asks and self._names_topic(message):
+            return None  # "newly diagnosed, what actually is AS": a question about a topic
         if strays and intent.closes and self._names_topic(message):
             return None  # "thanks, my calves still cramp at night" is about a topic
         if strays and intent.alone and self._scope.rule(message.corrected) is not None:
@@ -281,7 +283,13 @@ class Steps:
         if self._leans_on(turn) is not None:
             return False
         cue = self._cue(message, turn)
-        return cue is not None and cue.kind != "other" and not self._names_subject(message)
+        if cue is None or cue.kind == "other" or self._names_subject(message):
+            return False
+        # "What about ice?" says what it is about even without a topic word.
+        plain = self._plain(message, turn)
+        return not (
+            cue.kind == "elliptic" and plain and plain[0].score >= self._tuning.elliptic_alone
+        )
 
     def _best(self, matches: list[Match]) -> Reply | None:
         """Answer from the first match, or ask between the first two when they are close."""

@@ -42,6 +42,8 @@ def test_how_long_after_the_stretching_answer_is_about_stretching(chat: Chat) ->
 
 def test_the_same_follow_up_alone_is_not_answered(responder: Responder) -> None:
     assert responder.respond("how long should I do that?").kind == "fallback"
+    # An elliptic question that names its own topic closely needs nothing before it.
+    assert responder.respond("what about ice?").entry_id == "heat-and-cold"
 
 
 def test_them_after_the_spasm_definition_means_spasms(chat: Chat) -> None:

@@ -197,6 +197,15 @@ def test_small_talk(responder: Responder, message: str, intent: str) -> None:
     assert reply.rule.startswith(intent)
 
 
+def test_a_feeling_with_a_question_about_a_topic_answers_the_question(
+    responder: Responder,
+) -> None:
+    reply = responder.respond("im newly diagnosed, what actually is AS")
+    assert (reply.kind, reply.entry_id) == ("answer", "what-is-ankylosing-spondylitis")
+    # An everyday word is not a typo of a feeling: "tried" is not "cried".
+    assert responder.respond("tried all that. nothing works").kind != "smalltalk"
+
+
 def test_greeting_with_a_question_answers_the_question(responder: Responder) -> None:
     reply = responder.respond("hi! what is a muscle spasm?")
     assert reply.entry_id == "what-is-a-muscle-spasm"
