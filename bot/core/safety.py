@@ -102,7 +102,12 @@ class Triage:
         )
         if not hits:
             return [], []
-        ignored = [span for _, span in self._ignore.find(self._ignore.tag(tokens.words))]
+        ignored = [
+            span
+            for _, span in self._ignore.find(
+                self._ignore.tag(tokens.words, tokens.starts, tokens.breaks)
+            )
+        ]
         kept = [
             hit
             for hit in hits
