@@ -154,6 +154,8 @@ def test_answer_cites_section_and_ends_with_disclaimer(responder: Responder) -> 
         "what's the weather like tomorrow",
         "My brother has AS. What are the chances I've got it as well?",
         "what's the difference between a chiropractor and an osteopath",
+        "Is ankylosing spondylitis an autoimmune disease?",
+        "pls just tell me where to find a chiropractor who actually understands AS",
     ],
 )
 def test_questions_the_article_does_not_cover_get_the_fallback(
