@@ -25,15 +25,15 @@ class Tuning:
     # message as being about something else.
     rare_word_weight: float = 1.0
     # Share of a match's score given to coverage (the rest: similarity to the closest question).
-    coverage_share: float = 0.5
+    coverage_share: float = 0.45
     # A term must appear in this many of an entry's questions to count fully for it.
     support: int = 4
     # How many entries the whole-message ranking keeps for blending with question sentences.
     whole_pool: int = 10
     # How much a question sentence counts against the whole message, in a short message
     # and in a long story (more words than ``long_message``) where the story dilutes it.
-    question_weight: float = 0.5
-    long_question_weight: float = 0.75
+    question_weight: float = 0.4
+    long_question_weight: float = 0.7
     long_message: int = 40
     # The most sentences of one message scored on their own.
     max_sentences: int = 20
