@@ -198,6 +198,9 @@ class SmallTalkIntent(_Strict):
     # Also enough at the start or end of a message that asks nothing and names no topic:
     # "thanks, I'll ring my GP tomorrow".
     closes: bool = False
+    # With `closes`: words that report something worked, so a thanks naming a topic is
+    # still thanks ("the heat thing worked, thank you!") when it asks nothing.
+    reports: list[str] = Field(default_factory=list)
 
     _check_patterns = field_validator("patterns")(_no_blank_items)
 

@@ -8,6 +8,7 @@ from bot.core.models import SmallTalkIntent
 from bot.core.patterns import compile_pattern
 from bot.core.phrases import PhraseSet
 from bot.core.safety import everyday_word
+from bot.core.text import words
 
 # Small talk is short; a long message with a "thanks" in it is a question.
 MAX_WORDS = 12
@@ -45,6 +46,11 @@ class SmallTalk:
         self._owner = [intent for _, intent in owners]
         # A typed everyday word is never a typo of a phrase word: "tried" is not "cried".
         self._phrases = PhraseSet((compile_pattern(p) for p, _ in owners), everyday=everyday_word)
+
+    def reports(self, intent: SmallTalkIntent, message: Sequence[str]) -> bool:
+        """Return True when the message says something worked, in the intent's words."""
+        said = " " + " ".join(message) + " "
+        return any(f" {' '.join(words(r))} " in said for r in intent.reports)
 
     def recognise(self, message: Sequence[str], *, asks: bool = False) -> SmallTalkIntent | None:
         """Return the intent when the message is small talk, otherwise None.

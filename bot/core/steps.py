@@ -93,7 +93,8 @@ class Steps:
         intent, strays = found
         if message.asks and self._names_topic(message):
             return None  # "newly diagnosed, what actually is AS": a question about a topic
-        if strays and intent.closes and self._names_topic(message):
+        reported = not message.asks and self._smalltalk.reports(intent, message.words)
+        if strays and intent.closes and self._names_topic(message) and not reported:
             return None  # "thanks, my calves still cramp at night" is about a topic
         if strays and intent.alone and self._scope.rule(message.corrected) is not None:
             return None  # "translate good morning into Japanese" is not a greeting

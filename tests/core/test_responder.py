@@ -208,6 +208,13 @@ def test_a_feeling_with_a_question_about_a_topic_answers_the_question(
     assert responder.respond("tried all that. nothing works").kind != "smalltalk"
 
 
+def test_thanks_for_something_that_worked_is_thanks(responder: Responder) -> None:
+    assert responder.respond("ok the heat thing worked, thank u!!").kind == "smalltalk"
+    # A thanks that goes on about a topic still gets the topic.
+    reply = responder.respond("thanks, my calves still cramp at night, what else can I do?")
+    assert reply.kind == "answer"
+
+
 def test_greeting_with_a_question_answers_the_question(responder: Responder) -> None:
     reply = responder.respond("hi! what is a muscle spasm?")
     assert reply.entry_id == "what-is-a-muscle-spasm"
