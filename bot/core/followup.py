@@ -66,9 +66,15 @@ class FollowUps:
         return None
 
     def rules_out(self, message_words: tuple[str, ...]) -> bool:
-        """Return True when a message opens by ruling out what it names ("no heat pad...")."""
+        """Return True when a message rules out what it names ("no heat pad...", "besides water").
+
+        A bare "no" counts only as the message's first word ("no heat pad, what else?").
+        """
         core = self._trim(message_words)
-        return any(core[: len(p)] == p for p in self.without)
+        return any(
+            core[: len(p)] == p if p == ("no",) else _contains(message_words, p)
+            for p in self.without
+        )
 
     def points(self, message_words: tuple[str, ...]) -> bool:
         """Return True when a short message points at something said before ("you mentioned")."""

@@ -139,7 +139,8 @@ class Responder:
             smalltalk=SmallTalk(
                 kb.smalltalk,
                 self.analyzer.stopwords,
-                lambda word: self.index.knows(self.analyzer.stem(word)),
+                # A word the index knows, itself or through a synonym ("cramps" -> spasm).
+                lambda word: any(self.index.knows(s) for s in self.analyzer.stems(word)),
                 frozenset(language.profile.question_words),
             ),
             scope=self.scope,

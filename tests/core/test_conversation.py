@@ -123,6 +123,20 @@ def test_something_ruled_out_is_not_the_new_topic(chat: Chat) -> None:
     assert chat.say("and a heat pad?").entry_id == "heat-and-cold"
 
 
+def test_besides_rules_out_the_topic_it_names(chat: Chat) -> None:
+    assert chat.say("how do i prevent spasms").entry_id == "preventing-spasms"
+    reply = chat.say("what else besides water")
+    assert (reply.kind, reply.entry_id) == ("answer", "preventing-spasms")
+
+
+def test_help_on_its_way_gets_a_steady_reply(chat: Chat, responder: Responder) -> None:
+    assert chat.say("my legs have gone numb and i cant pee").kind == "urgent"
+    reply = chat.say("ok my partner is calling an ambulance")
+    assert reply.kind == "smalltalk"
+    assert "glad" not in reply.text.lower()
+    assert "great" not in reply.text.lower()
+
+
 def test_why_after_an_answer_gives_the_answer_again(chat: Chat) -> None:
     chat.say("does drinking water help spasms")
     reply = chat.say("why?")
