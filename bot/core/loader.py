@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from bot.core.models import (
     Language,
     Messages,
     OutOfScope,
+    PhraseRule,
     RedFlagExamples,
     RedFlags,
     Section,
@@ -144,6 +146,9 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
         path = root / name
         return _section_of(_read_yaml(path, root, problems), key, _display(path, root), problems)
 
+    def whole(model: type[M], name: str) -> M | None:
+        return _parse(model, _read_yaml(root / name, root, problems), name, problems)
+
     sections = _parse_list(Section, read("sections.yaml", "sections"), "sections.yaml", problems)
     messages = _parse(Messages, read("messages.yaml", "messages"), "messages.yaml", problems)
     red_flags_raw = _read_yaml(root / "red_flags.yaml", root, problems)
@@ -154,24 +159,12 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
             "context": _read_yaml(root / "red_flag_context.yaml", root, problems) or {},
         }
     red_flags = _parse(RedFlags, red_flags_raw, "red_flags.yaml", problems)
-    examples = _parse(
-        RedFlagExamples,
-        _read_yaml(root / "red_flag_examples.yaml", root, problems),
-        "red_flag_examples.yaml",
-        problems,
-    )
-    out_of_scope = _parse(
-        OutOfScope,
-        _read_yaml(root / "out_of_scope.yaml", root, problems),
-        "out_of_scope.yaml",
-        problems,
-    )
+    examples = whole(RedFlagExamples, "red_flag_examples.yaml")
+    out_of_scope = whole(OutOfScope, "out_of_scope.yaml")
     smalltalk = _parse_list(
         SmallTalkIntent, read("smalltalk.yaml", "intents"), "smalltalk.yaml", problems
     )
-    language = _parse(
-        Language, _read_yaml(root / "language.yaml", root, problems), "language.yaml", problems
-    )
+    language = whole(Language, "language.yaml")
     synonyms_raw = read("synonyms.yaml", "synonyms")
     synonyms: dict[str, list[str]] = {}
     if isinstance(synonyms_raw, dict):
@@ -229,6 +222,7 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     assert language is not None
     problems.extend(_cross_check(entries, sections, synonyms, smalltalk, messages, language))
     problems.extend(_red_flag_problems(red_flags, examples))
+    problems.extend(_unreadable("out_of_scope.yaml", out_of_scope.rules, out_of_scope.lists))
     if problems:
         raise KnowledgeBaseError(problems)
     return KnowledgeBase(
@@ -374,6 +368,20 @@ def _cross_check(
     return problems
 
 
+def _unreadable(
+    file: str, rules: Sequence[PhraseRule], lists: Mapping[str, list[str]]
+) -> list[Problem]:
+    """Return a problem for every phrase of the rules the pattern language cannot read."""
+    problems: list[Problem] = []
+    for rule in rules:
+        for phrase in [*rule.any, *(p for group in rule.all for p in group), *rule.unless]:
+            try:
+                compile_pattern(phrase, lists)
+            except PatternError as error:
+                problems.append(Problem(file, str(error), rule.name))
+    return problems
+
+
 def _red_flag_problems(red_flags: RedFlags, examples: RedFlagExamples) -> list[Problem]:
     """Check that every category has its safety-net line and every pattern can be read."""
     problems: list[Problem] = []
@@ -386,12 +394,7 @@ def _red_flag_problems(red_flags: RedFlags, examples: RedFlagExamples) -> list[P
         problems.append(
             Problem("red_flags.yaml", f"no rule has category '{category}'", field="safety_net")
         )
-    for rule in red_flags.rules:
-        for phrase in [*rule.any, *(p for group in rule.all for p in group)]:
-            try:
-                compile_pattern(phrase, red_flags.lists)
-            except PatternError as error:
-                problems.append(Problem("red_flags.yaml", str(error), rule.name))
+    problems.extend(_unreadable("red_flags.yaml", red_flags.rules, red_flags.lists))
     for position, emergency in enumerate(examples.emergencies, start=1):
         if emergency.category not in categories:
             problems.append(

@@ -163,3 +163,12 @@ def test_check_command_passes_on_shipped_knowledge_base() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Knowledge base OK" in result.stdout
+
+
+def test_an_unreadable_out_of_scope_phrase_is_a_problem_not_a_crash(kb_copy: Path) -> None:
+    path = kb_copy / "out_of_scope.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"][0]["any"].append("{no_such_list} drink")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = problems_of(kb_copy)
+    assert any("no word list called 'no_such_list'" in p for p in problems), problems
