@@ -50,4 +50,4 @@ class Tuning:
     pointer_floor: float = 0.3
     # An elliptic question with nothing before it ("what about ice?") is answered when it
     # matches a topic this closely on its own.
-    elliptic_alone: float = 0.9
+    elliptic_alone: float = 0.8
