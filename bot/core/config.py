@@ -48,6 +48,6 @@ class Tuning:
     pronoun_margin: float = 0.05
     # "The stretches you mentioned": the least score for one of the topics said before.
     pointer_floor: float = 0.3
-    # An elliptic question with nothing before it ("what about ice?") is answered when it
-    # matches a topic this closely on its own.
-    elliptic_alone: float = 0.8
+    # A follow-up with no topic before it ("what about ice?", "can they make you weaker?")
+    # is answered when it matches a topic this closely on its own.
+    follow_up_alone: float = 0.8

@@ -83,6 +83,9 @@ class SmallTalk:
         strays = [w for w in leftover if w not in self._filler]
         if not covered[0] and message[0] in self._openers:
             return None
+        said = [w for w, hit in zip(message, covered, strict=True) if hit]
+        if asks and not self._openers & set(said) and self._openers & set(leftover):
+            return None  # "ok, what can I do when it next happens?" asks something
         if (
             len(message) <= MAX_WORDS
             and len(strays) <= (MAX_STRAY_WORDS if not asks else 0)

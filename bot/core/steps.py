@@ -286,11 +286,9 @@ class Steps:
         cue = self._cue(message, turn)
         if cue is None or cue.kind == "other" or self._names_subject(message):
             return False
-        # "What about ice?" says what it is about even without a topic word.
+        # "What about ice?", "can they make you weaker?" say what they are about on their own.
         plain = self._plain(message, turn)
-        return not (
-            cue.kind == "elliptic" and plain and plain[0].score >= self._tuning.elliptic_alone
-        )
+        return not (plain and plain[0].score >= self._tuning.follow_up_alone)
 
     def _best(self, matches: list[Match]) -> Reply | None:
         """Answer from the first match, or ask between the first two when they are close."""

@@ -42,6 +42,7 @@ def test_how_long_after_the_stretching_answer_is_about_stretching(chat: Chat) ->
 
 def test_the_same_follow_up_alone_is_not_answered(responder: Responder) -> None:
     assert responder.respond("how long should I do that?").kind == "fallback"
+    assert responder.respond("can they make you weaker?").entry_id == "what-is-a-muscle-spasm"
     # An elliptic question that names its own topic closely needs nothing before it.
     assert responder.respond("what about ice?").entry_id == "heat-and-cold"
 

@@ -208,6 +208,12 @@ def test_a_feeling_with_a_question_about_a_topic_answers_the_question(
     assert responder.respond("tried all that. nothing works").kind != "smalltalk"
 
 
+def test_an_acknowledgement_before_a_question_is_not_small_talk(responder: Responder) -> None:
+    reply = responder.respond("ok, what can I do when it next happens?")
+    assert reply.kind != "smalltalk"
+    assert responder.respond("What kind of questions can I ask you?").kind == "smalltalk"
+
+
 def test_thanks_for_something_that_worked_is_thanks(responder: Responder) -> None:
     assert responder.respond("ok the heat thing worked, thank u!!").kind == "smalltalk"
     # A thanks that goes on about a topic still gets the topic.
