@@ -33,7 +33,7 @@ from bot.core.safety import RedFlag, Triage
 from bot.core.scope import ScopeGuard
 from bot.core.smalltalk import SmallTalk
 from bot.core.steps import Step, Steps, Turn
-from bot.core.text import Analyzer, words
+from bot.core.text import Analyzer, remembering_phrases, words
 from bot.core.topics import LexicalMatcher, TopicMatcher
 
 __all__ = ["Kind", "Option", "Reply", "Responder", "build_analyzer", "documents"]
@@ -102,78 +102,84 @@ class Responder:
         lint: bool = True,
     ) -> None:
         """Index ``kb``; ``matcher`` replaces ours (for benchmarks); ``lint`` checks the rules."""
-        self.kb = kb
-        self.tuning = tuning or Tuning()
-        self.analyzer = build_analyzer(kb)
-        language = kb.language
-        self.reader = MessageReader(
-            self.analyzer,
-            LanguageGuess.of(language.profile.code, language.stopwords, language.other_languages),
-            language.profile.question_openers,
-            max_text=self.tuning.max_text,
-            max_sentences=self.tuning.max_sentences,
-            pronouns=("that", "this"),
-            dictation=language.profile.dictation,
-        )
-        self.index = Matcher(documents(kb, self.analyzer), self.tuning)
-        topics = [
-            frozenset(stems)
-            for stems in (self.analyzer.stems(w) for w in language.topic_words)
-            if stems
-        ]
-        self.lexical = LexicalMatcher(self.index, self.tuning, topics)
-        # What names a topic: the topic words; and what names a subject a follow-up could
-        # be about: those and each entry's subject word by word ("medicines", "water").
-        stop = set(self.analyzer.stopwords)
-        subjects = [w for e in kb.entries if e.subject for w in words(e.subject) if w not in stop]
-        self._topic_words = self._stem_sets(language.topic_words)
-        self._subject_words = self._topic_words + self._stem_sets(subjects)
-        self.matcher: TopicMatcher = matcher or self.lexical
-        self.triage = Triage(kb.red_flags, language.textspeak)
-        self.scope = ScopeGuard(kb.out_of_scope)
-        self.replies = Replies(kb)
-        steps = Steps(
-            kb,
-            self.replies,
-            triage=self.triage,
-            smalltalk=SmallTalk(
-                kb.smalltalk,
-                self.analyzer.stopwords,
-                # A word the index knows, itself or through a synonym ("cramps" -> spasm).
-                lambda word: any(self.index.knows(s) for s in self.analyzer.stems(word)),
-                frozenset(language.profile.question_words),
-            ),
-            scope=self.scope,
-            matcher=self.matcher,
-            follow_ups=FollowUps(language.follow_up, max_words=self.tuning.follow_up_words),
-            read=self.reader.read,
-            on_topic=self.lexical.on_topic,
-            names_topic=lambda message: self.names_topic(message, concepts=False),
-            names_subject=lambda message: self.names_topic(message, subjects=True),
-            tuning=self.tuning,
-        )
-        self.steps: tuple[Step, ...] = (
-            steps.empty,
-            steps.triage,
-            steps.small_talk,
-            steps.language,
-            steps.scope,
-            steps.pointing,
-            steps.follow_up,
-            steps.matching,
-            steps.fallback,
-        )
-        if lint:
-            problems = semantic_problems(kb, self.analyzer, self.index, self.triage, self.scope)
-            if problems:
-                raise KnowledgeBaseError(problems)
+        with remembering_phrases():
+            self.kb = kb
+            self.tuning = tuning or Tuning()
+            self.analyzer = build_analyzer(kb)
+            language = kb.language
+            self.reader = MessageReader(
+                self.analyzer,
+                LanguageGuess.of(
+                    language.profile.code, language.stopwords, language.other_languages
+                ),
+                language.profile.question_openers,
+                max_text=self.tuning.max_text,
+                max_sentences=self.tuning.max_sentences,
+                pronouns=("that", "this"),
+                dictation=language.profile.dictation,
+            )
+            self.index = Matcher(documents(kb, self.analyzer), self.tuning)
+            topics = [
+                frozenset(stems)
+                for stems in (self.analyzer.stems(w) for w in language.topic_words)
+                if stems
+            ]
+            self.lexical = LexicalMatcher(self.index, self.tuning, topics)
+            # What names a topic: the topic words; and what names a subject a follow-up could
+            # be about: those and each entry's subject word by word ("medicines", "water").
+            stop = set(self.analyzer.stopwords)
+            subjects = [
+                w for e in kb.entries if e.subject for w in words(e.subject) if w not in stop
+            ]
+            self._topic_words = self._stem_sets(language.topic_words)
+            self._subject_words = self._topic_words + self._stem_sets(subjects)
+            self.matcher: TopicMatcher = matcher or self.lexical
+            self.triage = Triage(kb.red_flags, language.textspeak)
+            self.scope = ScopeGuard(kb.out_of_scope)
+            self.replies = Replies(kb)
+            steps = Steps(
+                kb,
+                self.replies,
+                triage=self.triage,
+                smalltalk=SmallTalk(
+                    kb.smalltalk,
+                    self.analyzer.stopwords,
+                    # A word the index knows, itself or through a synonym ("cramps" -> spasm).
+                    lambda word: any(self.index.knows(s) for s in self.analyzer.stems(word)),
+                    frozenset(language.profile.question_words),
+                ),
+                scope=self.scope,
+                matcher=self.matcher,
+                follow_ups=FollowUps(language.follow_up, max_words=self.tuning.follow_up_words),
+                read=self.reader.read,
+                on_topic=self.lexical.on_topic,
+                names_topic=lambda message: self.names_topic(message, concepts=False),
+                names_subject=lambda message: self.names_topic(message, subjects=True),
+                tuning=self.tuning,
+            )
+            self.steps: tuple[Step, ...] = (
+                steps.empty,
+                steps.triage,
+                steps.small_talk,
+                steps.language,
+                steps.scope,
+                steps.pointing,
+                steps.follow_up,
+                steps.matching,
+                steps.fallback,
+            )
+            if lint:
+                problems = semantic_problems(kb, self.analyzer, self.index, self.triage, self.scope)
+                if problems:
+                    raise KnowledgeBaseError(problems)
 
     @classmethod
     def from_directory(
         cls, directory: Path | str | None = None, *, tuning: Tuning | None = None
     ) -> Responder:
         """Load, validate and index the knowledge base in ``directory``."""
-        return cls(load_knowledge_base(directory), tuning=tuning)
+        with remembering_phrases():
+            return cls(load_knowledge_base(directory), tuning=tuning)
 
     @property
     def threshold(self) -> float:

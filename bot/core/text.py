@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,6 +34,8 @@ MAX_WORD_LENGTH = 40
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and unify apostrophes so spelling variants compare equal."""
+    if text.isascii():  # most messages: nothing to normalise (and much faster)
+        return text.translate(_APOSTROPHES).lower()
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -44,8 +47,30 @@ def words(text: str) -> list[str]:
     Apostrophes are dropped ("don't" -> "dont"), a possessive or "is" loses its "'s"
     ("puppy's" -> "puppy"), and a number keeps apart from its unit ("800mg" -> "800 mg").
     """
+    cache = _PHRASES
+    if cache is not None and text in cache:
+        return list(cache[text])
     folded = _UNIT.sub(r"\1 \2", _POSSESSIVE.sub(r"\1", fold(text)))
-    return [w for w in _WORD.findall(folded.replace("'", "")) if len(w) <= MAX_WORD_LENGTH]
+    found = [w for w in _WORD.findall(folded.replace("'", "")) if len(w) <= MAX_WORD_LENGTH]
+    if cache is not None:
+        cache[text] = tuple(found)
+    return found
+
+
+# While a knowledge base is indexed, the same phrases (word lists, cues, questions) are split
+# thousands of times; they are remembered only then, so no patient's text is kept after.
+_PHRASES: dict[str, tuple[str, ...]] | None = None
+
+
+@contextmanager
+def remembering_phrases() -> Iterator[None]:
+    """Remember split phrases for the duration of the block (building an index)."""
+    global _PHRASES
+    _PHRASES = {}
+    try:
+        yield
+    finally:
+        _PHRASES = None
 
 
 @lru_cache(maxsize=65536)

@@ -62,3 +62,23 @@ def test_common_real_words_are_not_corrected_into_ours() -> None:
 def test_stems_merge_plurals_and_verb_forms() -> None:
     analyzer = make_analyzer()
     assert analyzer.stems("stretches") == analyzer.stems("stretching") == ["stretch"]
+
+
+def test_split_phrases_are_remembered_only_while_indexing() -> None:
+    from bot.core import text
+    from bot.core.responder import Responder
+
+    responder = Responder.from_directory()
+    assert text._PHRASES is None
+    responder.respond("my back locked up at 3am, what do i do")
+    assert text._PHRASES is None  # no patient's words kept after a reply
+    with text.remembering_phrases():
+        assert text.words("Don't PANIC") == ["dont", "panic"]
+        assert text._PHRASES == {"Don't PANIC": ("dont", "panic")}
+    assert text._PHRASES is None
+
+
+def test_ascii_and_unicode_text_fold_alike() -> None:
+    assert fold("Don`t KNOW") == "don't know"
+    assert fold("Don\u2019t KNOW") == "don't know"
+    assert fold("Crème Brûlée") == "creme brulee"
