@@ -209,7 +209,7 @@ class Steps:
                 and named.entry_id != broader
                 and not self._follow_ups.rules_out(message.words)
             ):
-                return None  # "what else is there besides heat?" unless "no heat pad, what else?"
+                return None  # "and heat, what else?" names heat; "no heat pad, what else?" does not
             if broader == topic:
                 return self.replies.again(topic)
             return self.replies.answer(broader, score=plain[0].score if plain else 0.0)
