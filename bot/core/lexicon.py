@@ -18,9 +18,19 @@ def _frequencies() -> dict[str, int]:
     return dict(checker.word_frequency.dictionary)
 
 
+# A word seen this often in English is an everyday word: typo tolerance leaves it alone
+# ("cooking" is never "choking", "tried" never "cried", "heart" never "heat").
+EVERYDAY = 100
+
+
 def english_frequency(word: str) -> int:
     """Return the corpus count of a folded English word, 0 if it is not a known word."""
     return _frequencies().get(word, 0)
+
+
+def everyday_word(word: str) -> bool:
+    """Return True for common English words, which typo tolerance must leave alone."""
+    return english_frequency(word) >= EVERYDAY
 
 
 def preload() -> None:

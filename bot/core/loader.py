@@ -22,7 +22,7 @@ from bot.core.models import (
     Section,
     SmallTalkIntent,
 )
-from bot.core.patterns import PatternError, compile_pattern
+from bot.core.patterns import Choice, PatternError, compile_pattern
 from bot.core.text import normalise_phrase
 
 # Telegram refuses messages longer than this many characters.
@@ -373,10 +373,11 @@ def _unreadable(
 ) -> list[Problem]:
     """Return a problem for every phrase of the rules the pattern language cannot read."""
     problems: list[Problem] = []
+    shared: dict[str, Choice] = {}  # each word list is read once, as the rule sets do
     for rule in rules:
         for phrase in [*rule.any, *(p for group in rule.all for p in group), *rule.unless]:
             try:
-                compile_pattern(phrase, lists)
+                compile_pattern(phrase, lists, shared=shared)
             except PatternError as error:
                 problems.append(Problem(file, str(error), rule.name))
     return problems

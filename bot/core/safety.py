@@ -12,19 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.context import ContextReader, Tokens, kinds_reaching, tokenize
-from bot.core.lexicon import english_frequency
+from bot.core.lexicon import english_frequency, everyday_word
 from bot.core.models import ContextKind, RedFlagRule, RedFlags
 from bot.core.patterns import Span, compile_pattern
 from bot.core.phrases import PhraseSet
 from bot.core.rules import RuleHit, RuleSet
-
-# A message word seen this often in English is a real word, never a typo of an alarm word.
-EVERYDAY_FREQUENCY = 100
-
-
-def everyday_word(word: str) -> bool:
-    """Return True for common English words, which typo tolerance must leave alone."""
-    return english_frequency(word) >= EVERYDAY_FREQUENCY
 
 
 def respell(word: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from bot.core.lexicon import everyday_word
 from bot.core.models import SmallTalkIntent
 from bot.core.patterns import compile_pattern
 from bot.core.phrases import PhraseSet
-from bot.core.safety import everyday_word
 from bot.core.text import words
 
 # Small talk is short; a long message with a "thanks" in it is a question.
@@ -46,11 +46,15 @@ class SmallTalk:
         self._owner = [intent for _, intent in owners]
         # A typed everyday word is never a typo of a phrase word: "tried" is not "cried".
         self._phrases = PhraseSet((compile_pattern(p) for p, _ in owners), everyday=everyday_word)
+        # " it worked " for each intent's `reports`, split once.
+        self._reports = {
+            i.name: tuple(f" {' '.join(words(r))} " for r in i.reports) for i in self.intents
+        }
 
     def reports(self, intent: SmallTalkIntent, message: Sequence[str]) -> bool:
         """Return True when the message says something worked, in the intent's words."""
         said = " " + " ".join(message) + " "
-        return any(f" {' '.join(words(r))} " in said for r in intent.reports)
+        return any(phrase in said for phrase in self._reports.get(intent.name, ()))
 
     def recognise(self, message: Sequence[str], *, asks: bool = False) -> SmallTalkIntent | None:
         """Return the intent when the message is small talk, otherwise None.

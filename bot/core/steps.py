@@ -91,10 +91,11 @@ class Steps:
         if found is None:
             return None
         intent, strays = found
-        if message.asks and self._names_topic(message):
+        topical = self._names_topic(message)
+        if message.asks and topical:
             return None  # "newly diagnosed, what actually is AS": a question about a topic
         reported = not message.asks and self._smalltalk.reports(intent, message.words)
-        if strays and intent.closes and self._names_topic(message) and not reported:
+        if strays and intent.closes and topical and not reported:
             return None  # "thanks, my calves still cramp at night" is about a topic
         if strays and intent.alone and self._scope.rule(message.corrected) is not None:
             return None  # "translate good morning into Japanese" is not a greeting

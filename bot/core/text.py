@@ -13,7 +13,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.core.lexicon import english_frequency, typed_frequency
+from bot.core.lexicon import english_frequency, everyday_word, typed_frequency
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -26,8 +26,6 @@ _UNIT = re.compile(r"(\d)(mg|mcg|ml|g|kg|l|x)\b")
 _ORIGINAL_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _STEMMER = snowballstemmer.stemmer("english")
 
-# A word seen this often in English is an everyday word (the typo rules use it).
-EVERYDAY = 100
 # Longest word the matcher looks at; longer runs are noise (URLs, keyboard mashing).
 MAX_WORD_LENGTH = 40
 
@@ -64,8 +62,14 @@ _PHRASES: dict[str, tuple[str, ...]] | None = None
 
 @contextmanager
 def remembering_phrases() -> Iterator[None]:
-    """Remember split phrases for the duration of the block (building an index)."""
+    """Remember split phrases for the duration of the block (building an index).
+
+    A block inside another (loading inside building) shares the outer memory.
+    """
     global _PHRASES
+    if _PHRASES is not None:
+        yield
+        return
     _PHRASES = {}
     try:
         yield
@@ -133,7 +137,7 @@ def respell(word: str) -> str:
     """Read a dropped final g back in ("gettin" -> "getting") when that makes a real word."""
     if len(word) >= 4 and word.endswith("in") and not english_frequency(word):
         fuller = word + "g"
-        if english_frequency(fuller) >= EVERYDAY:
+        if everyday_word(fuller):
             return fuller
     return word
 
@@ -227,7 +231,7 @@ class Analyzer:
         known = {w for text in vocabulary for w in words(text)}
         # A misspelling a curator wrote on purpose ("musle spasm meaning") is not a word to
         # correct towards: it is read as the word it misspells, like a patient's typo.
-        real = sorted(w for w in known if english_frequency(w) >= EVERYDAY)
+        real = sorted(w for w in known if everyday_word(w))
         known -= {
             w
             for w in known
