@@ -13,11 +13,8 @@ from bot.telegram.application import App
 from tests.telegram.fake_bot_api import BotApi, Call, decode_params
 
 
-class RecordingRequest(BaseRequest):
-    """The bot's HTTP layer replaced by an in-process BotApi that checks and records calls."""
-
-    def __init__(self, api: BotApi) -> None:
-        self.api = api
+class InProcessRequest(BaseRequest):
+    """An HTTP layer answered in this process: nothing to open or close."""
 
     @property
     def read_timeout(self) -> float | None:
@@ -28,6 +25,13 @@ class RecordingRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         pass
+
+
+class RecordingRequest(InProcessRequest):
+    """The bot's HTTP layer replaced by an in-process BotApi that checks and records calls."""
+
+    def __init__(self, api: BotApi) -> None:
+        self.api = api
 
     async def do_request(
         self,

@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
 from bot.telegram.request import MaybeDelivered, ResilientRequest, RetryPolicy, urgent_reply
+from tests.telegram.harness import InProcessRequest
 
 URL = "https://api.example.org/bot123:abc/"
 OK = (200, json.dumps({"ok": True, "result": True}).encode())
@@ -44,22 +45,12 @@ def connect_timeout() -> TimedOut:
     return error
 
 
-class Scripted(BaseRequest):
+class Scripted(InProcessRequest):
     """An HTTP layer that answers from a script, one step per call."""
 
     def __init__(self, *steps: Step) -> None:
         self.steps = list(steps)
         self.calls = 0
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
 
     async def do_request(
         self,
